@@ -1,0 +1,4 @@
+from sqlalchemy import create_engine
+
+engine = create_engine("sqlite:///app.db")
+result = engine.execute("SELECT 1")
