@@ -1,5 +1,6 @@
-"""Live asyncio and pytest-asyncio reproductions: each committed sample must still be what the library prints,
-and the rules must rank the right cause first (pos) or not report it at all (neg)."""
+"""Live asyncio and pytest-asyncio reproductions: each committed sample must still be what
+the library prints, and the rules must rank the right cause first
+(pos) or not report it at all (neg)."""
 
 from __future__ import annotations
 

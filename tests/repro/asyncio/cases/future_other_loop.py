@@ -1,25 +1,32 @@
 import asyncio
 
 
-class Cache:
-    """Created once at import time and reused by every asyncio.run() call."""
+class TokenCache:
+    """Created once at import time and shared by every asyncio.run() call."""
 
     def __init__(self):
-        self.ready = None
+        self.pending = None
 
-    async def wait_ready(self):
-        if self.ready is None:
-            self.ready = asyncio.get_running_loop().create_future()
-            self.ready.get_loop().call_later(0.01, self.ready.set_result, True)
-        return await self.ready
+    async def refresh(self):
+        self.pending = asyncio.get_running_loop().create_future()
+        await asyncio.sleep(1)
+        self.pending.set_result("token")
 
-
-cache = Cache()
-
-
-async def job():
-    await cache.wait_ready()
+    async def get_token(self):
+        return await self.pending
 
 
-asyncio.run(job())
-asyncio.run(job())
+cache = TokenCache()
+
+
+async def startup():
+    asyncio.create_task(cache.refresh())
+    await asyncio.sleep(0)
+
+
+async def handle_request():
+    return await cache.get_token()
+
+
+asyncio.run(startup())
+asyncio.run(handle_request())
