@@ -42,6 +42,7 @@ class Pki:
     leaf_only: Path  # leaf(localhost) without its intermediate
     expired_chain: Path
     wrong_host_chain: Path
+    future_chain: Path  # not valid yet: what a client with a clock behind sees
     self_signed: Path
     self_signed_key: Path
     proxy_chain: Path  # leaf + untrusted "proxy" root, like an intercepting proxy sends
@@ -110,6 +111,10 @@ def make_pki(where: Path) -> Pki:
         "localhost", leaf_k.public_key(), "KB Test Issuing CA", int_k, ca=False, sans=local,
         start=now - 60 * day, end=now - 2 * day,
     )
+    future = cert(
+        "localhost", leaf_k.public_key(), "KB Test Issuing CA", int_k, ca=False, sans=local,
+        start=now + 3 * day, end=now + 90 * day,
+    )
     wrong = cert(
         "billing.example.com", leaf_k.public_key(), "KB Test Issuing CA", int_k, ca=False,
         sans=("billing.example.com",),
@@ -129,6 +134,7 @@ def make_pki(where: Path) -> Pki:
         "leaf_only": pem(leaf),
         "expired_chain": pem(expired, inter),
         "wrong_host_chain": pem(wrong, inter),
+        "future_chain": pem(future, inter),
         "self_signed": pem(selfs),
         "self_signed_key": pkey(self_k),
         "proxy_chain": pem(proxy_leaf, proxy_root),
@@ -407,6 +413,11 @@ SCENARIOS: list[Scenario] = [
         REQ + 'r = requests.get("https://localhost:{port}/", timeout=5)\n',
         env=(("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/corp-ca-bundle.pem"),),
     ),
+    Scenario(
+        f"{TLS}.clock-skew.pos.log", f"{TLS}/clock-skew",
+        "ok", "future_chain",
+        REQ + 'r = requests.get("https://localhost:{port}/", verify="{ca}", timeout=5)\n',
+    ),
     # --- handshake / protocol ----------------------------------------------------
     Scenario(
         f"{PROTO}.https-to-plain-http-port.pos.log", f"{PROTO}/https-to-plain-http-port",
@@ -444,6 +455,14 @@ SCENARIOS: list[Scenario] = [
         "import httpx\n\n"
         'r = httpx.get("http://orders-api.invalid:8080/orders", timeout=5)\n',
         dns="unreachable",
+    ),
+    Scenario(
+        f"{DNS}.own-hostname-unresolvable.pos.log", f"{DNS}/own-hostname-unresolvable",
+        None, None,
+        "import socket\n\n"
+        "local_ip = socket.gethostbyname(socket.gethostname())\n"
+        "print(local_ip)\n",
+        dns="nxdomain",
     ),
     # --- connection refused -------------------------------------------------------
     Scenario(
@@ -547,6 +566,46 @@ SCENARIOS: list[Scenario] = [
 ]
 
 
+def _neg(sample: str, like: str) -> Scenario:
+    """A near-miss: the real capture of another scenario, which must NOT report the cause."""
+    base = next(s for s in SCENARIOS if s.sample == like)
+    page, cause = sample.split(".")[:2]
+    return Scenario(
+        sample, f"{page}/{cause}", base.server, base.tls, base.code, base.env, base.hosts,
+        base.dns, base.slow,
+    )
+
+
+NEGATIVES: list[Scenario] = [
+    _neg(f"{TLS}.self-signed-server-cert.neg.log", f"{TLS}.intercepting-proxy-ca.pos.log"),
+    _neg(f"{TLS}.intercepting-proxy-ca.neg.log", f"{TLS}.self-signed-server-cert.pos.log"),
+    _neg(f"{TLS}.expired-certificate.neg.log", f"{TLS}.clock-skew.pos.log"),
+    _neg(f"{TLS}.clock-skew.neg.log", f"{TLS}.expired-certificate.pos.log"),
+    _neg(f"{TLS}.hostname-mismatch.neg.log", f"{TLS}.expired-certificate.pos.httpx.log"),
+    _neg(f"{TLS}.incomplete-chain.neg.log", f"{TLS}.hostname-mismatch.pos.log"),
+    _neg(f"{TLS}.system-ca-store-missing.neg.log", f"{TLS}.incomplete-chain.pos.log"),
+    _neg(f"{TLS}.macos-python-org-certificates.neg.log", f"{TLS}.system-ca-store-missing.pos.log"),
+    _neg(f"{TLS}.ca-bundle-path-invalid.neg.log", f"{TLS}.incomplete-chain.pos.log"),
+    _neg(f"{PROTO}.https-to-plain-http-port.neg.log", f"{PROTO}.eof-during-handshake.pos.log"),
+    _neg(f"{PROTO}.eof-during-handshake.neg.log", f"{PROTO}.https-to-plain-http-port.pos.log"),
+    _neg(f"{DNS}.name-does-not-exist.neg.log", f"{DNS}.resolver-unreachable.pos.log"),
+    _neg(f"{DNS}.resolver-unreachable.neg.log", f"{DNS}.name-does-not-exist.pos.log"),
+    _neg(f"{DNS}.own-hostname-unresolvable.neg.log", f"{DNS}.name-does-not-exist.pos.socket.log"),
+    _neg(f"{REFUSED}.nothing-listening.neg.log", f"{TIMEOUT}.connect-timeout.pos.log"),
+    _neg(f"{REFUSED}.localhost-inside-container.neg.log", f"{REFUSED}.nothing-listening.pos.log"),
+    _neg(f"{RESET}.reset-by-peer.neg.log", f"{RESET}.closed-without-response.pos.log"),
+    _neg(f"{RESET}.closed-without-response.neg.log", f"{RESET}.reset-by-peer.pos.log"),
+    _neg(f"{RESET}.response-truncated.neg.log", f"{RESET}.closed-without-response.pos.log"),
+    _neg(f"{TIMEOUT}.read-timeout.neg.log", f"{TIMEOUT}.connect-timeout.pos.log"),
+    _neg(f"{TIMEOUT}.connect-timeout.neg.log", f"{TIMEOUT}.read-timeout.pos.log"),
+    _neg(f"{TIMEOUT}.pool-exhausted.neg.log", f"{TIMEOUT}.read-timeout.pos.httpx.log"),
+    _neg(
+        f"{TIMEOUT}.retries-exhausted-on-status.neg.log", f"{REFUSED}.nothing-listening.pos.log"
+    ),
+]
+ALL = SCENARIOS + NEGATIVES
+
+
 @contextlib.contextmanager
 def lab() -> Iterator[Pki]:
     with tempfile.TemporaryDirectory(prefix="kbpki-") as d:
@@ -578,7 +637,7 @@ def main(argv: list[str]) -> int:
         return 2
     only = argv[1] if len(argv) > 1 else ""
     with lab() as pki:
-        for sc in SCENARIOS:
+        for sc in ALL:
             if only not in sc.sample:
                 continue
             out = capture(sc, pki)
