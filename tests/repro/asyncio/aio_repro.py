@@ -3,7 +3,8 @@
 Each case script is copied to a fresh temporary directory as ``app.py`` and run with the
 current interpreter (``pytest_*.py`` cases are copied as ``test_app.py`` and run under
 pytest); stdout and stderr are captured interleaved, as a terminal would show them.
-Machine paths are rewritten to the neutral forms the samples use (``/app``, ``/usr/local/lib/python3.11/...``).
+Machine paths are rewritten to the neutral forms the samples use (``/app``,
+``/usr/local/lib/python3.11/...``).
 
     python3 tests/repro/asyncio/aio_repro.py          # rewrite every sample from a live run
 """
