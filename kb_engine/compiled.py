@@ -1,0 +1,219 @@
+"""The compiled, picklable form of a rule set: what matching actually runs on.
+
+Validated pages (pydantic) are turned into plain dataclasses plus the indexes
+the matcher needs: an Aho-Corasick automaton over every signature literal, a
+map from exception type names to signatures, and an automaton over frame
+literals. This form is what the loader caches, so a new ``kb`` process does not
+import pydantic or re-validate YAML when no rule file changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import ahocorasick
+
+from . import foreign
+from .regexes import Literals, required_literals
+
+if TYPE_CHECKING:
+    from .model import Page
+
+# Built-in probe ids (negative numbers never collide with signature probes).
+PROBE_TB_HEADER = -1
+PROBE_SYNTAX = -2
+BUILTIN_FOREIGN = {kind: -10 - i for i, kind in enumerate(sorted(foreign.LITERALS))}
+_SYNTAX_NAMES = ("SyntaxError", "IndentationError", "TabError")
+
+
+@dataclass(frozen=True)
+class Sig:
+    """One compiled signature. ``patterns`` holds the regexes the kind needs."""
+
+    sid: int
+    cause: int
+    kind: str
+    weight: float
+    negative: bool
+    index: int  # position in the cause's signatures or rule_out list
+    label: str
+    patterns: tuple[str, ...] = ()
+    ignore_case: bool = False
+    exc_type: str | None = None
+    where: str = "any"
+    ordered: bool = True
+    window: int = 50
+    frame_fields: tuple[str | None, str | None, str | None] = (None, None, None)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A line-level test: signature ``sid``'s sub-pattern ``sub`` (or an exception line)."""
+
+    pid: int
+    sid: int
+    sub: int
+    exc_line: bool = False
+
+
+@dataclass
+class Cause:
+    key: str
+    page: str
+    cause_id: str
+    title: str
+    page_title: str
+    explanation: str
+    fix: list[dict[str, Any]]
+    verify: list[dict[str, Any]]
+    packages: dict[str, str]
+    python: str | None
+    runtime: str
+    sigs: list[int] = field(default_factory=list)
+    rule_out: list[int] = field(default_factory=list)
+
+
+@dataclass
+class CompiledRules:
+    pages: dict[str, dict[str, Any]]
+    sources: dict[str, str]  # page id -> rule file path
+    causes: list[Cause]
+    sigs: list[Sig]
+    probes: list[Probe]
+    line_automaton: Any  # ahocorasick.Automaton over case-sensitive literals
+    line_automaton_ci: Any  # over lower-cased caseless literals, or None
+    always_probes: list[int]  # probes without a usable literal: tried on every line
+    exc_index: dict[str, list[int]]  # exception type suffix -> signature ids
+    frame_automaton: Any
+    frame_always: list[int]
+    frame_sigs: list[int]
+
+
+def _label(kind: str, sig: Any) -> str:
+    if kind == "regex":
+        return f"regex /{sig.pattern}/"
+    if kind == "exception":
+        msg = f" /{sig.message}/" if sig.message else ""
+        return f"exception {sig.type}{msg}"
+    if kind == "frame":
+        parts = [f"{k}=/{v}/" for k in ("module", "file", "function") if (v := getattr(sig, k))]
+        return f"frame ({sig.where}) " + " ".join(parts)
+    return "lines " + " ... ".join(f"/{p}/" for p in sig.patterns)
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.sigs: list[Sig] = []
+        self.probes: list[Probe] = []
+        self.cs: dict[str, list[int]] = {}
+        self.ci: dict[str, list[int]] = {}
+        self.always: list[int] = []
+        self.exc_index: dict[str, list[int]] = {}
+        self.frame_lits: dict[str, list[int]] = {}
+        self.frame_always: list[int] = []
+        self.frame_sigs: list[int] = []
+
+    def add_probe(self, sid: int, sub: int, lits: Literals | None, exc_line: bool = False) -> None:
+        pid = len(self.probes)
+        self.probes.append(Probe(pid, sid, sub, exc_line))
+        if lits is None:
+            self.always.append(pid)
+            return
+        table = self.ci if lits.caseless else self.cs
+        for s in lits.strings:
+            table.setdefault(s, []).append(pid)
+
+    def add_sig(self, cause: int, index: int, sig: Any, negative: bool) -> int:
+        sid = len(self.sigs)
+        kind = sig.kind
+        common = dict(
+            sid=sid, cause=cause, kind=kind, weight=sig.weight, negative=negative,
+            index=index, label=_label(kind, sig),
+        )
+        if kind == "regex":
+            s = Sig(**common, patterns=(sig.pattern,), ignore_case=sig.ignore_case)
+            self.add_probe(sid, 0, required_literals(sig.pattern, sig.ignore_case))
+        elif kind == "lines":
+            s = Sig(**common, patterns=tuple(sig.patterns), ignore_case=sig.ignore_case,
+                    ordered=sig.ordered, window=sig.window)
+            for sub, pattern in enumerate(sig.patterns):
+                self.add_probe(sid, sub, required_literals(pattern, sig.ignore_case))
+        elif kind == "exception":
+            s = Sig(**common, patterns=(sig.message or "",), ignore_case=sig.ignore_case,
+                    exc_type=sig.type, where=sig.where)
+            self.exc_index.setdefault(sig.type, []).append(sid)
+            short = sig.type.rsplit(".", 1)[-1]
+            self.add_probe(sid, 0, Literals(frozenset({short}), False), exc_line=True)
+        else:
+            fields = (sig.module, sig.file, sig.function)
+            s = Sig(**common, frame_fields=fields, where=sig.where)
+            self.frame_sigs.append(sid)
+            best: Literals | None = None
+            for pattern in fields:
+                if pattern:
+                    lits = required_literals(pattern)
+                    if lits and (best is None or min(map(len, lits.strings)) >
+                                 min(map(len, best.strings))):
+                        best = lits
+            if best is None:
+                self.frame_always.append(sid)
+            else:
+                for lit in best.strings:
+                    self.frame_lits.setdefault(lit.lower(), []).append(sid)
+        self.sigs.append(s)
+        return sid
+
+
+def _automaton(table: dict[str, list[int]]) -> Any:
+    if not table:
+        return None
+    auto = ahocorasick.Automaton()
+    for literal, ids in table.items():
+        auto.add_word(literal, tuple(ids))
+    auto.make_automaton()
+    return auto
+
+
+def compile_pages(pages: list[tuple[Page, str]]) -> CompiledRules:
+    """Compile validated pages (with their source paths) into the matching form."""
+    b = _Builder()
+    causes: list[Cause] = []
+    page_dicts: dict[str, dict[str, Any]] = {}
+    sources: dict[str, str] = {}
+    for page, path in pages:
+        page_dicts[page.id] = page.model_dump(mode="json", exclude_none=True)
+        sources[page.id] = path
+        page_pk = dict(page.applies_to.packages) if page.applies_to else {}
+        page_py = page.applies_to.python if page.applies_to else None
+        for c in page.causes:
+            ci = len(causes)
+            packages = dict(page_pk)
+            python = page_py
+            if c.applies_to:
+                packages.update(c.applies_to.packages)
+                python = c.applies_to.python or python
+            cause = Cause(
+                key=f"{page.id}/{c.id}", page=page.id, cause_id=c.id, title=c.title,
+                page_title=page.title, explanation=c.explanation,
+                fix=[s.model_dump(mode="json") for s in c.fix],
+                verify=[s.model_dump(mode="json") for s in c.verify],
+                packages=packages, python=python, runtime=page.runtime,
+            )
+            cause.sigs = [b.add_sig(ci, i, s, False) for i, s in enumerate(c.signatures)]
+            cause.rule_out = [b.add_sig(ci, i, s, True) for i, s in enumerate(c.rule_out)]
+            causes.append(cause)
+    # Built-in probes: traceback headers, bare SyntaxErrors and foreign stack traces.
+    b.cs.setdefault("Traceback (most recent call last):", []).append(PROBE_TB_HEADER)
+    for name in _SYNTAX_NAMES:
+        b.cs.setdefault(name + ":", []).append(PROBE_SYNTAX)
+    for kind, lits in foreign.LITERALS.items():
+        for lit in lits:
+            b.cs.setdefault(lit, []).append(BUILTIN_FOREIGN[kind])
+    return CompiledRules(
+        pages=page_dicts, sources=sources, causes=causes, sigs=b.sigs, probes=b.probes,
+        line_automaton=_automaton(b.cs), line_automaton_ci=_automaton(b.ci),
+        always_probes=b.always, exc_index=b.exc_index,
+        frame_automaton=_automaton(b.frame_lits), frame_always=b.frame_always,
+        frame_sigs=b.frame_sigs,
+    )

@@ -1,0 +1,45 @@
+"""Named masks that turn volatile tokens into placeholders, and the fingerprint.
+
+Masks make two pastes of the same failure look the same: timestamps, addresses,
+ids, ports and paths differ between runs, the failure does not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+# Order matters: specific shapes before the generic number mask.
+MASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("TIMESTAMP", re.compile(
+        r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\b"
+    )),
+    ("TIME", re.compile(r"\b\d\d:\d\d:\d\d(?:[.,]\d+)?\b")),
+    ("DATE", re.compile(r"\b\d{4}-\d\d-\d\d\b")),
+    ("UUID", re.compile(
+        r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
+    )),
+    ("HEX", re.compile(r"\b0x[0-9a-fA-F]+\b")),
+    ("IP", re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b")),
+    ("PATH", re.compile(r"(?:[A-Za-z]:\\|/)(?:[\w.@+-]+[/\\])+[\w.@+-]*")),
+    ("PID", re.compile(r"\b(?:pid[=: ]|process )\d+\b", re.IGNORECASE)),
+    ("PORT", re.compile(r"(?<=port )\d{2,5}\b")),
+    ("HASH", re.compile(r"\b[0-9a-f]{16,}\b")),
+    ("NUM", re.compile(r"(?<![A-Za-z_])\d+(?:\.\d+)*")),
+)
+
+MAX_MASKED_LEN = 2000
+
+
+def mask(text: str) -> str:
+    """Replace every volatile token in ``text`` with ``<NAME>``."""
+    text = text[:MAX_MASKED_LEN]
+    for name, pattern in MASKS:
+        text = pattern.sub(f"<{name}>", text)
+    return text
+
+
+def fingerprint(*parts: str) -> str:
+    """A stable 12-hex-digit fingerprint of the masked parts."""
+    digest = hashlib.sha1("\x1f".join(mask(p) for p in parts).encode("utf-8", "replace"))
+    return digest.hexdigest()[:12]

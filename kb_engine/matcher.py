@@ -1,0 +1,398 @@
+"""Run compiled signatures over an input, window by window.
+
+The input streams through in windows of whole lines. For each window:
+
+1. one Aho-Corasick pass finds every literal of every signature (the prefilter),
+2. tracebacks are parsed from the header lines it found,
+3. only the candidate (probe, line) pairs are confirmed with RE2,
+4. exceptions and frames of parsed tracebacks are looked up in their indexes.
+
+With ``use_prefilter=False`` every probe is tried on every line; a test proves
+both paths give identical results.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from . import foreign
+from .cleanup import clean_text
+from .compiled import (
+    BUILTIN_FOREIGN,
+    PROBE_SYNTAX,
+    PROBE_TB_HEADER,
+    CompiledRules,
+    Sig,
+)
+from .regexes import compile_re2
+from .tracebacks import HEADER, ParsedException, Traceback, parse_bare_syntax_error, parse_traceback
+from .versions import find_versions
+
+WINDOW_BYTES = 2 * 1024 * 1024
+MAX_HITS_PER_SIG = 20
+MAX_LINE_HITS = 2000
+MAX_EVIDENCE_TEXT = 500
+MAX_TRACEBACKS = 500
+_FOREIGN_BY_ID = {v: k for k, v in BUILTIN_FOREIGN.items()}
+_EXC_ON_LINE = re.compile(
+    r"(?:^|[\s:(\[\"'=|])((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?:: ?(.*))?$"
+)
+
+
+@dataclass
+class Hit:
+    line: int  # 0-based line in the whole input
+    text: str
+    captures: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class SigHits:
+    hits: list[Hit] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, hit: Hit) -> None:
+        self.count += 1
+        if len(self.hits) < MAX_HITS_PER_SIG:
+            self.hits.append(hit)
+
+
+@dataclass
+class ScanResult:
+    """Everything matching found; scoring turns it into diagnoses."""
+
+    sig_hits: dict[int, SigHits]
+    tracebacks: list[Traceback]
+    foreign_blocks: list[tuple[int, int, str]]
+    versions: dict[str, str]
+    line_count: int
+    byte_count: int
+    first_error_line: tuple[int, str] | None
+    warnings: list[str]
+    line_text: dict[int, str]  # text of lines that carry evidence or failures
+
+
+_ERROR_LINE = re.compile(r"\b(?:ERROR|CRITICAL|FATAL|Error|Exception)\b")
+
+
+class Scanner:
+    def __init__(self, rules: CompiledRules, *, use_prefilter: bool = True) -> None:
+        self.rules = rules
+        self.use_prefilter = use_prefilter
+        self.sig_hits: dict[int, SigHits] = {}
+        self.line_hits: dict[tuple[int, int], list[int]] = {}  # (sid, sub) -> lines
+        self.tracebacks: list[Traceback] = []
+        self.foreign_blocks: list[tuple[int, int, str]] = []
+        self.versions: dict[str, str] = {}
+        self.warnings: list[str] = []
+        self.failed_sigs: set[int] = set()
+        self.line_text: dict[int, str] = {}
+        self.lines_seen = 0
+        self.bytes_seen = 0
+        self.first_error: tuple[int, str] | None = None
+
+    # -- windows -----------------------------------------------------------------
+    def scan(self, chunks: Iterable[str]) -> ScanResult:
+        for base, lines in _windows(chunks):
+            self._window(base, lines)
+        return self._result()
+
+    def _window(self, base: int, lines: list[str]) -> None:
+        text = "\n".join(lines)
+        self.lines_seen = base + len(lines)
+        find_versions(text, self.versions)
+        if self.first_error is None:
+            m = _ERROR_LINE.search(text)
+            if m:
+                idx = text.count("\n", 0, m.start())
+                self.first_error = (base + idx, lines[idx])
+        candidates = self._candidates(text, lines)
+        tb_lines: set[int] = set()
+        for local in sorted(candidates.pop(PROBE_TB_HEADER, set())):
+            if local in tb_lines or len(self.tracebacks) >= MAX_TRACEBACKS:
+                continue
+            tb = parse_traceback(lines, local)
+            if tb:
+                tb_lines.update(range(tb.first_line, tb.last_line + 1))
+                self._add_traceback(tb, base, lines)
+        for local in sorted(candidates.pop(PROBE_SYNTAX, set())):
+            if local in tb_lines:
+                continue
+            tb = parse_bare_syntax_error(lines, local)
+            if tb:
+                tb_lines.update(range(tb.first_line, tb.last_line + 1))
+                self._add_traceback(tb, base, lines)
+        marks: dict[int, str] = {}
+        for kind, pid in BUILTIN_FOREIGN.items():
+            for local in candidates.pop(pid, set()):
+                if local not in tb_lines and foreign.confirm(kind, lines[local]):
+                    marks[local] = kind
+        for first, last, kind in foreign.blocks(marks, lines):
+            self.foreign_blocks.append((base + first, base + last, kind))
+        self._confirm_probes(candidates, base, lines, tb_lines)
+
+    def _candidates(self, text: str, lines: list[str]) -> dict[int, set[int]]:
+        """probe id -> local line indexes worth confirming."""
+        rules = self.rules
+        out: dict[int, set[int]] = {}
+        if not self.use_prefilter:
+            every = set(range(len(lines)))
+            for probe in rules.probes:
+                out[probe.pid] = set(every)
+            for pid in (PROBE_TB_HEADER, PROBE_SYNTAX, *BUILTIN_FOREIGN.values()):
+                out[pid] = set(every)
+            return out
+        for automaton, haystack in (
+            (rules.line_automaton, text),
+            (rules.line_automaton_ci, text.lower() if rules.line_automaton_ci else ""),
+        ):
+            if automaton is None:
+                continue
+            line = 0
+            prev = 0
+            for end, pids in automaton.iter(haystack):
+                line += haystack.count("\n", prev, end)
+                prev = end
+                for pid in pids:
+                    out.setdefault(pid, set()).add(line)
+        if rules.always_probes:
+            every = set(range(len(lines)))
+            for pid in rules.always_probes:
+                out.setdefault(pid, set()).update(every)
+        return out
+
+    # -- line probes ---------------------------------------------------------------
+    def _confirm_probes(
+        self, candidates: dict[int, set[int]], base: int, lines: list[str], tb_lines: set[int]
+    ) -> None:
+        rules = self.rules
+        for pid, locals_ in candidates.items():
+            if pid < 0:
+                continue
+            probe = rules.probes[pid]
+            sig = rules.sigs[probe.sid]
+            if probe.sid in self.failed_sigs:
+                continue
+            try:
+                if probe.exc_line:
+                    for local in sorted(locals_):
+                        if local not in tb_lines:
+                            self._exception_line(sig, base + local, lines[local])
+                    continue
+                regex = compile_re2(sig.patterns[probe.sub], sig.ignore_case)
+                for local in sorted(locals_):
+                    line = lines[local]
+                    m = regex.search(line)
+                    if m is None:
+                        continue
+                    if sig.kind == "regex":
+                        caps = {k: v for k, v in m.groupdict().items() if v is not None}
+                        self._hit(sig, base + local, line, caps)
+                    else:
+                        hits = self.line_hits.setdefault((sig.sid, probe.sub), [])
+                        if len(hits) < MAX_LINE_HITS:
+                            hits.append(base + local)
+                            self.line_text[base + local] = line[:MAX_EVIDENCE_TEXT]
+            except Exception as exc:  # a broken rule must not take the diagnosis down
+                self._fail(sig, exc)
+
+    def _exception_line(self, sig: Sig, lineno: int, line: str) -> None:
+        m = _EXC_ON_LINE.search(line.rstrip())
+        if not m:
+            return
+        exc = ParsedException(type=m.group(1), message=(m.group(2) or "").strip(), line=lineno)
+        if _type_matches(exc.type, sig.exc_type or "") and self._message_ok(sig, exc):
+            self._hit(sig, lineno, line, {})
+
+    # -- tracebacks ------------------------------------------------------------------
+    def _add_traceback(self, tb: Traceback, base: int, lines: list[str]) -> None:
+        first = tb.first_line
+        _shift(tb, base)
+        self.tracebacks.append(tb)
+        for exc in tb.exceptions:
+            self.line_text[exc.line] = lines[exc.line - base][:MAX_EVIDENCE_TEXT]
+        self.line_text[tb.first_line] = lines[first][:MAX_EVIDENCE_TEXT]
+        final = tb.final
+        rules = self.rules
+        for exc in tb.exceptions:
+            for suffix in _suffixes(exc.type):
+                for sid in rules.exc_index.get(suffix, ()):
+                    sig = rules.sigs[sid]
+                    if sid in self.failed_sigs or (sig.where == "last" and exc is not final):
+                        continue
+                    try:
+                        if self._message_ok(sig, exc):
+                            self._hit(sig, exc.line, lines[exc.line - base], {})
+                    except Exception as err:
+                        self._fail(sig, err)
+        self._frames(tb, base, lines)
+
+    def _frames(self, tb: Traceback, base: int, lines: list[str]) -> None:
+        rules = self.rules
+        if not rules.frame_sigs:
+            return
+        for exc in tb.exceptions:
+            for pos, fr in enumerate(exc.frames):
+                innermost = pos == len(exc.frames) - 1
+                hay = f"{fr.module}\n{fr.file}\n{fr.function or ''}".lower()
+                cands: set[int] = set(rules.frame_always)
+                if not self.use_prefilter:
+                    cands.update(rules.frame_sigs)
+                elif rules.frame_automaton is not None:
+                    for _, sids in rules.frame_automaton.iter(hay):
+                        cands.update(sids)
+                for sid in cands:
+                    sig = rules.sigs[sid]
+                    if sid in self.failed_sigs or (sig.where == "innermost" and not innermost):
+                        continue
+                    try:
+                        if _frame_matches(sig, fr.module, fr.file, fr.function or ""):
+                            self._hit(sig, fr.line, lines[fr.line - base], {})
+                    except Exception as err:
+                        self._fail(sig, err)
+
+    # -- helpers ---------------------------------------------------------------------
+    def _message_ok(self, sig: Sig, exc: ParsedException) -> bool:
+        pattern = sig.patterns[0] if sig.patterns else ""
+        if not pattern:
+            return True
+        return compile_re2(pattern, sig.ignore_case).search(exc.full_message) is not None
+
+    def _hit(self, sig: Sig, lineno: int, line: str, caps: dict[str, str]) -> None:
+        text = line[:MAX_EVIDENCE_TEXT]
+        self.line_text[lineno] = text
+        self.sig_hits.setdefault(sig.sid, SigHits()).add(Hit(lineno, text, caps))
+
+    def _fail(self, sig: Sig, exc: BaseException) -> None:
+        self.failed_sigs.add(sig.sid)
+        cause = self.rules.causes[sig.cause]
+        where = "rule_out" if sig.negative else "signatures"
+        self.warnings.append(
+            f"rule {cause.key} {where}[{sig.index}] failed and was skipped: "
+            f"{type(exc).__name__}: {exc}"
+        )
+
+    def _result(self) -> ScanResult:
+        self._close_lines_sigs()
+        return ScanResult(
+            sig_hits=self.sig_hits, tracebacks=self.tracebacks,
+            foreign_blocks=self.foreign_blocks,
+            versions=self.versions, line_count=self.lines_seen, byte_count=self.bytes_seen,
+            first_error_line=self.first_error, warnings=self.warnings, line_text=self.line_text,
+        )
+
+    def _close_lines_sigs(self) -> None:
+        """Decide multi-line signatures once every window has been seen."""
+        for sig in self.rules.sigs:
+            if sig.kind != "lines" or sig.sid in self.failed_sigs:
+                continue
+            per_sub = [self.line_hits.get((sig.sid, i)) for i in range(len(sig.patterns))]
+            if not all(per_sub):
+                continue
+            found = _window_match([sorted(h) for h in per_sub if h], sig.window, sig.ordered)
+            if found:
+                for ln in found:
+                    self._hit(sig, ln, self.line_text.get(ln, ""), {})
+
+
+def _window_match(per_sub: list[list[int]], window: int, ordered: bool) -> list[int] | None:
+    """First combination of one line per pattern within ``window`` lines (ordered if asked)."""
+    import bisect
+
+    for start in per_sub[0]:
+        chosen = [start]
+        ok = True
+        for lines in per_sub[1:]:
+            if ordered:
+                j = bisect.bisect_right(lines, chosen[-1])
+                if j >= len(lines) or lines[j] - start > window:
+                    ok = False
+                    break
+                chosen.append(lines[j])
+            else:
+                j = bisect.bisect_left(lines, start - window)
+                near = [x for x in lines[j:j + 50] if abs(x - start) <= window]
+                if not near:
+                    ok = False
+                    break
+                chosen.append(near[0])
+        if ok and max(chosen) - min(chosen) <= window:
+            return chosen
+    return None
+
+
+def _suffixes(qualified: str) -> Iterator[str]:
+    parts = qualified.split(".")
+    for i in range(len(parts)):
+        yield ".".join(parts[i:])
+
+
+def _type_matches(actual: str, wanted: str) -> bool:
+    return actual == wanted or actual.endswith("." + wanted)
+
+
+def _frame_matches(sig: Sig, module: str, file: str, function: str) -> bool:
+    for pattern, value in zip(sig.frame_fields, (module, file, function), strict=True):
+        if pattern and compile_re2(pattern).search(value) is None:
+            return False
+    return True
+
+
+def _shift(tb: Traceback, base: int) -> None:
+    if not base:
+        return
+    tb.first_line += base
+    tb.last_line += base
+    for exc in tb.exceptions:
+        exc.line += base
+        for fr in exc.frames:
+            fr.line += base
+
+
+def _windows(chunks: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
+    """Yield (first line number, lines) windows of whole, cleaned lines.
+
+    A traceback that starts near the end of a window is carried into the next one
+    so that it is parsed whole.
+    """
+    pending = ""
+    base = 0
+    for chunk in chunks:
+        pending += chunk
+        if len(pending) < WINDOW_BYTES:
+            continue
+        cut = pending.rfind("\n")
+        if cut < 0:
+            continue
+        body, pending = pending[:cut], pending[cut + 1:]
+        keep = body.rfind(HEADER, max(0, len(body) - 64 * 1024))
+        if keep >= 0:
+            line_start = body.rfind("\n", 0, keep) + 1
+            if line_start > 0:
+                pending = body[line_start:] + "\n" + pending
+                body = body[: line_start - 1]
+        lines = clean_text(body).split("\n")
+        yield base, lines
+        base += len(lines)
+    lines = clean_text(pending).split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    yield base, lines
+
+
+def scan_text(
+    rules: CompiledRules, chunks: Iterable[str], *, use_prefilter: bool = True
+) -> ScanResult:
+    """Scan an input given as one string or an iterable of string chunks."""
+    if isinstance(chunks, str):
+        chunks = [chunks]
+    scanner = Scanner(rules, use_prefilter=use_prefilter)
+
+    def counted() -> Iterator[str]:
+        for c in chunks:
+            scanner.bytes_seen += len(c) if c.isascii() else len(c.encode("utf-8", "replace"))
+            yield c
+
+    return scanner.scan(counted())

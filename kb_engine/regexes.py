@@ -1,0 +1,136 @@
+"""Signature regexes: compiled with RE2 (linear time on any input) and mined for literals.
+
+``required_literals`` returns strings of which every match must contain at least
+one. The prefilter searches for those literals in one pass over the input, so a
+regex is only run on lines that could match it. Extraction is conservative: when
+in doubt it returns ``None`` and the regex is tried on every line.
+"""
+
+from __future__ import annotations
+
+import re
+import re._constants as C
+import re._parser as sre
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import re2
+
+MIN_LITERAL = 3
+_OPTIONS = re2.Options()
+_OPTIONS.log_errors = False
+
+
+class RegexSyntaxError(ValueError):
+    """The pattern is not valid RE2 (backreferences and lookaround are not)."""
+
+
+@cache
+def compile_re2(pattern: str, ignore_case: bool = False) -> Any:
+    """Compile ``pattern`` with RE2; raises RegexSyntaxError with RE2's reason."""
+    source = f"(?i){pattern}" if ignore_case else pattern
+    try:
+        return re2.compile(source, _OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        raise RegexSyntaxError(str(reason)) from None
+
+
+@dataclass(frozen=True)
+class Literals:
+    """Strings one of which occurs in every match; ``caseless`` when matched ignoring case."""
+
+    strings: frozenset[str]
+    caseless: bool
+
+
+def required_literals(pattern: str, ignore_case: bool = False) -> Literals | None:
+    """Literals for the prefilter, or None when the pattern has no usable literal."""
+    try:
+        parsed = sre.parse(pattern)
+    except (re.error, OverflowError, RecursionError):
+        return None
+    caseless = ignore_case or bool(parsed.state.flags & re.IGNORECASE) or _has_local_i(parsed)
+    found = _seq(list(parsed))
+    if not found:
+        return None
+    strings = frozenset(s.lower() for s in found) if caseless else frozenset(found)
+    return Literals(strings, caseless)
+
+
+def _has_local_i(parsed: Any) -> bool:
+    for op, av in parsed:
+        if op is C.SUBPATTERN:
+            if av[1] & re.IGNORECASE:
+                return True
+            if _has_local_i(av[3]):
+                return True
+        elif op is C.BRANCH:
+            if any(_has_local_i(b) for b in av[1]):
+                return True
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT) and _has_local_i(av[2]):
+            return True
+    return False
+
+
+def _best(candidates: list[set[str]]) -> set[str] | None:
+    usable = [c for c in candidates if c and min(len(s) for s in c) >= MIN_LITERAL]
+    if not usable:
+        return None
+    return max(usable, key=lambda c: (min(len(s) for s in c), -len(c)))
+
+
+def _seq(items: list[tuple[Any, Any]]) -> set[str] | None:
+    """Required literal set of a concatenation."""
+    candidates: list[set[str]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            candidates.append({"".join(run)})
+            run.clear()
+
+    for op, av in items:
+        if op is C.LITERAL:
+            run.append(chr(av))
+            continue
+        if op is C.AT:
+            continue  # anchors and \b consume nothing: the run stays contiguous
+        if op is C.SUBPATTERN:
+            inner = list(av[3])
+            if all(o is C.LITERAL for o, _ in inner):
+                run.extend(chr(a) for _, a in inner)
+                continue
+            flush()
+            sub = _seq(inner)
+            if sub:
+                candidates.append(sub)
+            continue
+        flush()
+        if op is C.BRANCH:
+            alts = [_seq(list(b)) for b in av[1]]
+            if all(alts):
+                candidates.append(set().union(*alts))  # type: ignore[arg-type]
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT) and av[0] >= 1:
+            sub = _seq(list(av[2]))
+            if sub:
+                candidates.append(sub)
+        elif op is C.IN:
+            chars = _class_chars(av)
+            if chars:
+                candidates.append(chars)
+    flush()
+    return _best(candidates)
+
+
+def _class_chars(av: Any) -> set[str] | None:
+    chars: set[str] = set()
+    for op, a in av:
+        if op is C.LITERAL:
+            chars.add(chr(a))
+        else:
+            return None
+    return chars or None

@@ -1,0 +1,50 @@
+"""RuleSet: the facade the CLI and the Slack bot use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .compiled import CompiledRules
+from .matcher import scan_text
+from .report import Report
+from .scoring import DEFAULT_MIN_CONFIDENCE, rank
+from .search import SearchHit, SearchIndex
+
+
+class RuleSet:
+    """A compiled rule set. Pure: diagnosing and searching do no I/O."""
+
+    def __init__(self, compiled: CompiledRules, dirs: list[Path] | None = None) -> None:
+        self.compiled = compiled
+        self.dirs = list(dirs or [])
+        self._search: SearchIndex | None = None
+
+    def diagnose(
+        self, text: str | Iterable[str], *, top: int = 5,
+        min_confidence: float = DEFAULT_MIN_CONFIDENCE, explain: bool = False,
+        use_prefilter: bool = True,
+    ) -> Report:
+        """Diagnose a paste or log (a string, or an iterable of string chunks for big logs)."""
+        scan = scan_text(self.compiled, text, use_prefilter=use_prefilter)
+        return rank(self.compiled, scan, top=top, min_confidence=min_confidence,
+                    explain=explain)
+
+    def search(self, query: str, limit: int = 5) -> list[SearchHit]:
+        if self._search is None:
+            self._search = SearchIndex(self.compiled.pages)
+        return self._search.search(query, limit)
+
+    def page(self, page_id: str) -> dict[str, Any]:
+        """The page's validated data as a dict; KeyError if unknown."""
+        return self.compiled.pages[page_id]
+
+    def page_ids(self) -> list[str]:
+        return sorted(self.compiled.pages)
+
+    def source(self, page_id: str) -> str:
+        return self.compiled.sources[page_id]
+
+    def cause_keys(self) -> list[str]:
+        return [c.key for c in self.compiled.causes]

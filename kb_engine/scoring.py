@@ -1,0 +1,255 @@
+"""Turn scan results into ranked, explained diagnoses.
+
+Confidence of a cause (documented in ``docs/ranking.md``)::
+
+    c = 1 - prod(1 - w_i)   over the cause's signatures that matched (each once)
+    c = c * 0.5             when a version seen in the input is outside its range
+    c = 0                   when any rule_out signature matched
+
+A cause is reported when ``c >= min_confidence`` (0.5 by default). Ties break on
+the number of matched signatures, then the summed weight, then the id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .compiled import Cause, CompiledRules, Sig
+from .masks import fingerprint, mask
+from .matcher import ScanResult
+from .report import Diagnosis, Evidence, Failure, Report, SignatureCheck
+from .templates import fill as _fill
+from .templates import fill_steps as _fill_steps
+from .versions import check as check_versions
+
+DEFAULT_MIN_CONFIDENCE = 0.5
+VERSION_PENALTY = 0.5
+MAX_EVIDENCE = 8
+MAX_FAILURES = 20
+
+
+@dataclass
+class _Scored:
+    cause: Cause
+    confidence: float
+    matched: list[Sig]
+    checks: list[SignatureCheck]
+    note: str | None
+    ruled_out: bool
+
+
+class Ranker:
+    def __init__(self, rules: CompiledRules, scan: ScanResult) -> None:
+        self.rules = rules
+        self.scan = scan
+        self.foreign = scan.foreign_blocks
+
+    def _in_foreign(self, line: int) -> bool:
+        return any(a <= line <= b for a, b, _ in self.foreign)
+
+    def _hits(self, sig: Sig, runtime: str) -> list[int]:
+        sh = self.scan.sig_hits.get(sig.sid)
+        if sh is None:
+            return []
+        lines = [h.line for h in sh.hits]
+        if runtime == "python" and self.foreign:
+            lines = [ln for ln in lines if not self._in_foreign(ln)]
+        return lines
+
+    def score(self, cause: Cause) -> _Scored:
+        matched: list[Sig] = []
+        checks: list[SignatureCheck] = []
+        for sid in cause.sigs:
+            sig = self.rules.sigs[sid]
+            lines = self._hits(sig, cause.runtime)
+            if lines:
+                matched.append(sig)
+            checks.append(SignatureCheck(sig.label, sig.weight, bool(lines), False,
+                                         lines[0] + 1 if lines else None))
+        ruled_out = False
+        for sid in cause.rule_out:
+            sig = self.rules.sigs[sid]
+            lines = self._hits(sig, cause.runtime)
+            ruled_out = ruled_out or bool(lines)
+            checks.append(SignatureCheck(sig.label, sig.weight, bool(lines), True,
+                                         lines[0] + 1 if lines else None))
+        miss = 1.0
+        for sig in matched:
+            miss *= 1.0 - sig.weight
+        confidence = 1.0 - miss
+        note = check_versions(cause.packages, cause.python, self.scan.versions)
+        if note:
+            confidence *= VERSION_PENALTY
+        if ruled_out:
+            confidence = 0.0
+        return _Scored(cause, round(confidence, 4), matched, checks, note, ruled_out)
+
+    def candidates(self) -> list[int]:
+        seen: set[int] = set()
+        for sid in self.scan.sig_hits:
+            sig = self.rules.sigs[sid]
+            if not sig.negative:
+                seen.add(sig.cause)
+        return sorted(seen)
+
+
+def rank(
+    rules: CompiledRules, scan: ScanResult, *, top: int = 5,
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE, explain: bool = False,
+) -> Report:
+    ranker = Ranker(rules, scan)
+    scored = [ranker.score(rules.causes[ci]) for ci in ranker.candidates()]
+    scored = [s for s in scored if s.matched]
+    scored.sort(key=lambda s: (-s.confidence, -len(s.matched),
+                               -sum(x.weight for x in s.matched), s.cause.key))
+    failures, locate = _failures(scan)
+    reported = [s for s in scored if s.confidence >= min_confidence and not s.ruled_out]
+    diagnoses = [_diagnosis(s, scan, locate, i + 1) for i, s in enumerate(reported)]
+    diagnoses = _keep_each_failure(diagnoses, top)
+    for i, d in enumerate(diagnoses):
+        d.rank = i + 1
+        if i + 1 < len(diagnoses):
+            d.ranking = _why(reported_by_id(reported, d.id), reported_by_id(
+                reported, diagnoses[i + 1].id), diagnoses[i + 1])
+    near = []
+    if explain:
+        near = [_diagnosis(s, scan, locate, 0) for s in scored
+                if s.confidence < min_confidence or s.ruled_out][:top]
+    used = {d.failure for d in diagnoses}
+    kind = _kind(scan)
+    headline, fp = _headline(scan, failures)
+    return Report(
+        status="diagnosed" if diagnoses else "no_diagnosis",
+        kind=kind, fingerprint=fp, headline=headline, bytes=scan.byte_count,
+        lines=scan.line_count, versions=scan.versions,
+        failures=[f for f in failures if f.id in used] or failures[:1] if failures else [],
+        diagnoses=diagnoses, warnings=list(scan.warnings), near_misses=near,
+    )
+
+
+def reported_by_id(items: list[_Scored], key: str) -> _Scored:
+    return next(s for s in items if s.cause.key == key)
+
+
+def _diagnosis(s: _Scored, scan: ScanResult, locate: dict[int, int], rank_: int) -> Diagnosis:
+    caps: dict[str, str] = {}
+    evidence: list[Evidence] = []
+    primary: int | None = None
+    for sig in sorted(s.matched, key=lambda x: -x.weight):
+        sh = scan.sig_hits[sig.sid]
+        for hit in sh.hits:
+            for k, v in hit.captures.items():
+                caps.setdefault(k, v)
+        first = sh.hits[0]
+        if primary is None:
+            primary = first.line
+        if len(evidence) < MAX_EVIDENCE:
+            evidence.append(Evidence(first.line + 1, first.text, sig.label, sig.weight, sh.count))
+    evidence.sort(key=lambda e: e.line)
+    cause = s.cause
+    return Diagnosis(
+        rank=rank_, id=cause.key, page=cause.page, page_title=cause.page_title,
+        cause=cause.cause_id, title=_fill(cause.title, caps), confidence=s.confidence,
+        failure=locate.get(primary) if primary is not None else None,
+        explanation=_fill(cause.explanation, caps), captures=caps, evidence=evidence,
+        fix=_fill_steps(cause.fix, caps), verify=_fill_steps(cause.verify, caps),
+        applies=s.note is None, applicability_note=s.note, checks=s.checks,
+    )
+
+
+def _failures(scan: ScanResult) -> tuple[list[Failure], dict[int, int]]:
+    """One failure per distinct traceback fingerprint, plus evidence lines outside tracebacks."""
+    failures: list[Failure] = []
+    by_fp: dict[str, int] = {}
+    locate: dict[int, int] = {}
+    for tb in scan.tracebacks:
+        final = tb.final
+        if final is None:
+            continue
+        head = f"{final.type}: {final.message}" if final.message else final.type
+        frames = [f"{fr.module}:{fr.function}" for fr in final.frames[-3:]]
+        fp = fingerprint(head, *frames)
+        if fp in by_fp:
+            fid = by_fp[fp]
+            old = failures[fid - 1]
+            failures[fid - 1] = Failure(old.id, old.headline, old.fingerprint, old.first_line,
+                                        old.last_line, old.occurrences + 1)
+        elif len(failures) < MAX_FAILURES:
+            fid = len(failures) + 1
+            by_fp[fp] = fid
+            failures.append(Failure(fid, mask(head)[:300], fp, tb.first_line + 1,
+                                    tb.last_line + 1))
+        else:
+            continue
+        for ln in range(tb.first_line, tb.last_line + 1):
+            locate[ln] = fid
+    for sh in scan.sig_hits.values():
+        for hit in sh.hits:
+            if hit.line in locate:
+                continue
+            fp = fingerprint(hit.text)
+            if fp not in by_fp:
+                if len(failures) >= MAX_FAILURES:
+                    continue
+                by_fp[fp] = len(failures) + 1
+                failures.append(Failure(len(failures) + 1, mask(hit.text)[:300], fp,
+                                        hit.line + 1, hit.line + 1))
+            locate[hit.line] = by_fp[fp]
+    return failures, locate
+
+
+def _keep_each_failure(diagnoses: list[Diagnosis], top: int) -> list[Diagnosis]:
+    """The top N, but never drop the best diagnosis of an independent failure."""
+    best_of: dict[int | None, Diagnosis] = {}
+    for d in diagnoses:
+        best_of.setdefault(d.failure, d)
+    keep = diagnoses[:top]
+    for d in best_of.values():
+        if d not in keep:
+            keep.append(d)
+    keep.sort(key=lambda d: diagnoses.index(d))
+    return keep
+
+
+def _why(a: _Scored, b: _Scored, other: Diagnosis) -> str:
+    a_labels = {s.label for s in a.matched}
+    b_labels = {s.label for s in b.matched}
+    only_a = sorted(a_labels - b_labels)
+    parts = [f"ranks above {other.id} ({b.confidence:.2f} vs {a.confidence:.2f})"]
+    if b.note and not a.note:
+        parts.append(f"{other.id} does not apply: {b.note}")
+    if only_a:
+        parts.append("it matched " + "; ".join(only_a[:3]) + f" which {other.id} lacks")
+    elif a.confidence == b.confidence:
+        parts.append("equal confidence; it matched more or heavier signatures")
+    return ": ".join(parts[:1]) + (": " + "; ".join(parts[1:]) if parts[1:] else "")
+
+
+def _kind(scan: ScanResult) -> str:
+    kinds = {k for _, _, k in scan.foreign_blocks}
+    python = bool(scan.tracebacks)
+    if scan.line_count == 0:
+        return "empty"
+    if python and kinds:
+        return "mixed"
+    if python:
+        return "python"
+    if len(kinds) == 1:
+        return kinds.pop()
+    if kinds:
+        return "mixed"
+    return "log"
+
+
+def _headline(scan: ScanResult, failures: list[Failure]) -> tuple[str | None, str]:
+    if scan.tracebacks and scan.tracebacks[-1].final is not None:
+        final = scan.tracebacks[-1].final
+        head = f"{final.type}: {final.message}" if final.message else final.type
+        frames = [f"{fr.module}:{fr.function}" for fr in final.frames[-3:]]
+        return mask(head)[:300], fingerprint(head, *frames)
+    if failures:
+        return failures[0].headline, failures[0].fingerprint
+    if scan.first_error_line is not None:
+        text = scan.first_error_line[1].strip()
+        return mask(text)[:300], fingerprint(text)
+    return None, fingerprint("")

@@ -1,0 +1,22 @@
+"""``{placeholder}`` filling in cause texts from regex captures."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def fill(template: str, captures: dict[str, str]) -> str:
+    """Replace ``{name}`` with its capture; unknown names stay as written."""
+    return PLACEHOLDER.sub(lambda m: captures.get(m.group(1), m.group(0)), template)
+
+
+def fill_steps(steps: list[dict[str, Any]], captures: dict[str, str]) -> list[dict[str, Any]]:
+    return [{k: fill(v, captures) if isinstance(v, str) else v for k, v in s.items()}
+            for s in steps]
+
+
+def placeholders(text: str) -> set[str]:
+    return set(PLACEHOLDER.findall(text))

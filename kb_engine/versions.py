@@ -1,0 +1,72 @@
+"""Package and runtime versions visible in the input, and range checks against them.
+
+Sources: ``pip freeze`` lines (``name==1.2.3``), ``Successfully installed a-1.0``,
+``*.dist-info`` directory names, ``.../python3.X/site-packages`` paths and
+``Python 3.X.Y`` banners.
+"""
+
+from __future__ import annotations
+
+import re
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+_FREEZE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)==(\d[\w.+!-]*)\s*$", re.MULTILINE)
+_INSTALLED = re.compile(r"Successfully installed ((?:[\w.-]+-\d[\w.+!]*\s*)+)")
+_DIST_INFO = re.compile(r"\b([A-Za-z0-9][A-Za-z0-9._]*?)-(\d[\w.+!]*?)\.dist-info\b")
+_SITE_PY = re.compile(r"/python(3\.\d{1,2})/(?:site|dist)-packages/")
+_BANNER = re.compile(r"\b(?:Python|CPython|python)[ /](3\.\d{1,2}\.\d{1,3})\b")
+_LITERALS = ("==", "Successfully installed", ".dist-info", "-packages/", "ython")
+
+
+def find_versions(text: str, into: dict[str, str] | None = None) -> dict[str, str]:
+    """Versions named in ``text``: canonical package name (or ``python``) -> version."""
+    found: dict[str, str] = {} if into is None else into
+    if not any(lit in text for lit in _LITERALS):
+        return found
+    if "==" in text:
+        for name, ver in _FREEZE.findall(text):
+            found.setdefault(canonicalize_name(name), ver)
+    if "Successfully installed" in text:
+        for group in _INSTALLED.findall(text):
+            for item in group.split():
+                name, _, ver = item.rpartition("-")
+                if name:
+                    found.setdefault(canonicalize_name(name), ver)
+    if ".dist-info" in text:
+        for name, ver in _DIST_INFO.findall(text):
+            found.setdefault(canonicalize_name(name), ver)
+    if "ython" in text:
+        for ver in _BANNER.findall(text):
+            found.setdefault("python", ver)
+    if "-packages/" in text and "python" not in found:
+        m = _SITE_PY.search(text)
+        if m:
+            found["python"] = m.group(1)
+    return found
+
+
+def check(
+    packages: dict[str, str], python: str | None, seen: dict[str, str]
+) -> str | None:
+    """None when every seen version is in range, else a note saying which is not."""
+    wanted = {canonicalize_name(k): v for k, v in packages.items()}
+    if python:
+        wanted["python"] = python
+    for name, spec in wanted.items():
+        version = seen.get(name)
+        if version is None:
+            continue
+        try:
+            spec_set = SpecifierSet(spec)
+            parsed = Version(version)
+        except (InvalidSpecifier, InvalidVersion):
+            continue
+        if name == "python" and parsed.release and len(parsed.release) == 2:
+            # "3.11" from a site-packages path: compare as the lowest patch release.
+            parsed = Version(f"{version}.0")
+        if not spec_set.contains(parsed, prereleases=True):
+            return f"{name} {version} seen in the input is outside {spec}"
+    return None
