@@ -1,0 +1,5 @@
+import os
+
+import psycopg
+
+conn = psycopg.connect(os.environ["DATABASE_URL"])
