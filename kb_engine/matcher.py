@@ -203,8 +203,10 @@ class Scanner:
         if not m:
             return
         exc = ParsedException(type=m.group(1), message=(m.group(2) or "").strip(), line=lineno)
-        if _type_matches(exc.type, sig.exc_type or "") and self._message_ok(sig, exc):
-            self._hit(sig, lineno, line, {})
+        if _type_matches(exc.type, sig.exc_type or ""):
+            caps = self._message_caps(sig, exc)
+            if caps is not None:
+                self._hit(sig, lineno, line, caps)
 
     # -- tracebacks ------------------------------------------------------------------
     def _add_traceback(self, tb: Traceback, base: int, lines: list[str]) -> None:
@@ -223,8 +225,9 @@ class Scanner:
                     if sid in self.failed_sigs or (sig.where == "last" and exc is not final):
                         continue
                     try:
-                        if self._message_ok(sig, exc):
-                            self._hit(sig, exc.line, lines[exc.line - base], {})
+                        caps = self._message_caps(sig, exc)
+                        if caps is not None:
+                            self._hit(sig, exc.line, lines[exc.line - base], caps)
                     except Exception as err:
                         self._fail(sig, err)
         self._frames(tb, base, lines)
@@ -254,11 +257,15 @@ class Scanner:
                         self._fail(sig, err)
 
     # -- helpers ---------------------------------------------------------------------
-    def _message_ok(self, sig: Sig, exc: ParsedException) -> bool:
+    def _message_caps(self, sig: Sig, exc: ParsedException) -> dict[str, str] | None:
+        """None if the message pattern fails, else its named captures."""
         pattern = sig.patterns[0] if sig.patterns else ""
         if not pattern:
-            return True
-        return compile_re2(pattern, sig.ignore_case).search(exc.full_message) is not None
+            return {}
+        m = compile_re2(pattern, sig.ignore_case).search(exc.full_message)
+        if m is None:
+            return None
+        return {k: v for k, v in m.groupdict().items() if v is not None}
 
     def _hit(self, sig: Sig, lineno: int, line: str, caps: dict[str, str]) -> None:
         text = line[:MAX_EVIDENCE_TEXT]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# ``%{x}`` (curl -w) and ``${x}`` (shell) are literal text, not placeholders.
+PLACEHOLDER = re.compile(r"(?<![%$\{])\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
 
 
 def fill(template: str, captures: dict[str, str]) -> str:

@@ -1,0 +1,245 @@
+"""The ``kb`` command line: diagnose, search, show, list, lint, test, schema.
+
+Exit codes follow grep: 0 a diagnosis (or match) was found, 1 none, 2 a usage,
+rule or input error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO
+
+from kb_engine import KbError, RuleSet, RuleSetError, __version__, load_rules
+
+from . import authoring
+from .render import Style, page_text, report_markdown, report_text
+
+EXIT_FOUND, EXIT_NONE, EXIT_ERROR = 0, 1, 2
+CHUNK = 1 << 20
+_SNIFF = 8192
+
+EXAMPLES = """examples:
+  kb diagnose < error.log              diagnose a paste or a log from stdin
+  kb diagnose --format json job.log    machine-readable report (docs/json-output.md)
+  kb diagnose --explain error.log      per-signature hit/miss for the top causes
+  kb search "queuepool limit"          find a runbook by the words you'd type
+  kb show python-recursion             the whole runbook page
+  kb lint rules/ && kb test rules/     what rule authors run before a PR
+"""
+
+
+class InputProblem(Exception):
+    """Input we refuse, with a message for the user."""
+
+
+def _add_rules_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--rules", action="append", default=[], metavar="DIR",
+                   help="extra rule pack (repeatable; also KB_RULES_PATH, ':'-separated); "
+                        "its page ids override the bundled pack's")
+    p.add_argument("--no-bundled", action="store_true", help="do not load the bundled pack")
+    p.add_argument("--no-cache", action="store_true", help="ignore the compiled-rules cache")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kb", description="On-call diagnosis knowledge base for Python services.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"kb {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    d = sub.add_parser("diagnose", help="rank the likely causes of a traceback or log",
+                       description="Read a traceback or log (files, or stdin) and print "
+                                   "ranked, explained diagnoses. Exit 0 if one is found, 1 if "
+                                   "not, 2 on errors.")
+    d.add_argument("files", nargs="*", metavar="FILE", help="input files (default: stdin; - too)")
+    d.add_argument("--top", type=int, default=3, metavar="N", help="diagnoses to show (3)")
+    d.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    d.add_argument("--explain", action="store_true",
+                   help="show every signature's hit or miss, and causes below the threshold")
+    d.add_argument("--min-confidence", type=float, default=0.5, metavar="C",
+                   help="report causes at or above this confidence (0.5)")
+    d.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    _add_rules_args(d)
+
+    s = sub.add_parser("search", help="find runbook pages by words",
+                       description="Fuzzy runbook lookup over titles, symptoms, tags, FAQ "
+                                   "and error text.")
+    s.add_argument("query", nargs="+")
+    s.add_argument("--limit", type=int, default=5)
+    s.add_argument("--format", choices=("text", "json"), default="text")
+    _add_rules_args(s)
+
+    sh = sub.add_parser("show", help="print a whole runbook page",
+                        description="Render a runbook page (accepts page or page/cause ids).")
+    sh.add_argument("id")
+    sh.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    sh.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    _add_rules_args(sh)
+
+    ls = sub.add_parser("list", help="list runbook pages and their causes")
+    ls.add_argument("--format", choices=("text", "json"), default="text")
+    _add_rules_args(ls)
+
+    authoring.add_parsers(sub)
+    return parser
+
+
+def _style(choice: str, stream: IO[str]) -> Style:
+    if choice == "always":
+        return Style(True)
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return Style(False)
+    return Style(stream.isatty())
+
+
+def _rule_dirs(args: argparse.Namespace) -> list[Path]:
+    env = [p for p in os.environ.get("KB_RULES_PATH", "").split(os.pathsep) if p]
+    return [Path(p) for p in env + list(args.rules)]
+
+
+def _load(args: argparse.Namespace) -> RuleSet:
+    return load_rules(_rule_dirs(args), include_bundled=not args.no_bundled,
+                      use_cache=not args.no_cache)
+
+
+def read_chunks(files: Sequence[str]) -> Iterator[str]:
+    """Stream input as text chunks; refuse binary input with a clear message."""
+    streams: list[tuple[str, IO[bytes]]] = []
+    if not files or files == ["-"]:
+        streams.append(("<stdin>", sys.stdin.buffer))
+    for name in files:
+        if name != "-":
+            try:
+                streams.append((name, open(name, "rb")))  # noqa: SIM115 - closed below
+            except OSError as exc:
+                raise InputProblem(f"cannot read {name}: {exc.strerror}") from None
+    total = 0
+    for name, stream in streams:
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        first = True
+        try:
+            while True:
+                block = stream.read(CHUNK)
+                if first:
+                    _refuse_binary(name, block[:_SNIFF])
+                    first = False
+                if not block:
+                    break
+                total += len(block)
+                yield decoder.decode(block)
+            yield decoder.decode(b"", final=True) + "\n"
+        finally:
+            if stream is not sys.stdin.buffer:
+                stream.close()
+    if total == 0:
+        raise InputProblem("input is empty: paste a traceback or pass a log file")
+
+
+def _refuse_binary(name: str, head: bytes) -> None:
+    if b"\x00" in head and not (head.startswith((b"\xff\xfe", b"\xfe\xff"))):
+        raise InputProblem(f"{name} looks binary (NUL bytes): kb reads text logs")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputProblem(f"{name} is UTF-16: convert it first (iconv -f utf-16 -t utf-8)")
+    if head[:2] == b"\x1f\x8b":
+        raise InputProblem(f"{name} is gzip-compressed: use zcat {name} | kb diagnose")
+
+
+def cmd_diagnose(args: argparse.Namespace) -> int:
+    rules = _load(args)
+    report = rules.diagnose(read_chunks(args.files), top=max(args.top, 1),
+                            min_confidence=args.min_confidence, explain=args.explain)
+    if args.format == "json":
+        json.dump(report.to_dict(explain=args.explain), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    elif args.format == "markdown":
+        sys.stdout.write(report_markdown(report))
+    else:
+        sys.stdout.write(report_text(report, _style(args.color, sys.stdout), args.explain))
+    return EXIT_FOUND if report.diagnosed else EXIT_NONE
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    hits = _load(args).search(" ".join(args.query), args.limit)
+    if args.format == "json":
+        json.dump([h.__dict__ for h in hits], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for h in hits:
+            cause = f"/{h.cause_id}" if h.cause_id else ""
+            print(f"{h.score:5.1f}  {h.page_id}{cause}  {h.title}")
+            print(f"       {h.snippet[:100]}")
+        if not hits:
+            print("no matching runbook page")
+    return EXIT_FOUND if hits else EXIT_NONE
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    rules = _load(args)
+    page_id = args.id.split("/", 1)[0]
+    try:
+        page = rules.page(page_id)
+    except KeyError:
+        hits = rules.search(args.id, 3)
+        hint = f" (did you mean {', '.join(h.page_id for h in hits)}?)" if hits else ""
+        print(f"kb: no runbook page {page_id!r}{hint}", file=sys.stderr)
+        return EXIT_NONE
+    if args.format == "json":
+        json.dump(page, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(page_text(page, _style(args.color, sys.stdout),
+                                   markdown=args.format == "markdown"))
+    return EXIT_FOUND
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    rules = _load(args)
+    pages = [rules.page(pid) for pid in rules.page_ids()]
+    if args.format == "json":
+        json.dump([{"id": p["id"], "title": p["title"],
+                    "causes": [c["id"] for c in p["causes"]]} for p in pages], sys.stdout,
+                  indent=2)
+        sys.stdout.write("\n")
+    else:
+        for p in pages:
+            print(f"{p['id']:<40} {len(p['causes']):>2} causes  {p['title']}")
+        print(f"{len(pages)} pages, {sum(len(p['causes']) for p in pages)} causes")
+    return EXIT_FOUND if pages else EXIT_NONE
+
+
+COMMANDS = {"diagnose": cmd_diagnose, "search": cmd_search, "show": cmd_show, "list": cmd_list}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_ERROR
+    handler = COMMANDS.get(args.command) or authoring.COMMANDS[args.command]
+    try:
+        return handler(args)
+    except InputProblem as exc:
+        print(f"kb: {exc}", file=sys.stderr)
+    except RuleSetError as exc:
+        for err in exc.errors:
+            print(err, file=sys.stderr)
+        print(f"kb: {len(exc.errors)} rule error(s); run kb lint for details", file=sys.stderr)
+    except KbError as exc:
+        print(f"kb: {exc}", file=sys.stderr)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FOUND
+    except KeyboardInterrupt:
+        return 130
+    return EXIT_ERROR
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

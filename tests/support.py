@@ -1,0 +1,83 @@
+"""Helpers for tests that reproduce real failures and check them against rule samples."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from kb_engine import RuleSet, clean_text, load_rules, mask
+
+REPO = Path(__file__).resolve().parent.parent
+RULES = REPO / "rules"
+
+
+@lru_cache(maxsize=1)
+def rules() -> RuleSet:
+    """The bundled pack, loaded once per test session (no on-disk cache: always fresh)."""
+    return load_rules(use_cache=False)
+
+
+def top_cause(text: str) -> str | None:
+    """``page/cause`` of the first diagnosis, or None when nothing is reported."""
+    report = rules().diagnose(text)
+    return report.diagnoses[0].id if report.diagnoses else None
+
+
+def reported_causes(text: str) -> list[str]:
+    return [d.id for d in rules().diagnose(text).diagnoses]
+
+
+_SITE = re.compile(r"(?:/[^\s\"']*?)?/(?:lib/)?python3\.\d+/(site-packages|dist-packages)/")
+_STDLIB = re.compile(r"(?:/[^\s\"':]*?)?/lib/python(3\.\d+)/(?!site-packages|dist-packages)")
+_TMP = re.compile(r"/tmp/[\w.-]+(?:/[\w.-]+)*?/(?=[\w.-]+\.py\b)")
+
+
+def scrub(text: str) -> str:
+    """Neutralise machine paths: site-packages, the stdlib and temp dirs."""
+    text = _SITE.sub(r"/usr/local/lib/python3.11/\1/", text)
+    text = _STDLIB.sub(r"/usr/local/lib/python\1/", text)
+    text = _TMP.sub("/app/", text)
+    home = str(Path.home())
+    if home not in ("/", ""):
+        text = text.replace(home, "/home/user")
+    text = text.replace(str(REPO), "/app")
+    return text
+
+
+_ERRORISH = re.compile(
+    r"^(?:[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt|Timeout|Refused|Violation|"
+    r"Failure|NotFound\w*)\b)|\b(?:ERROR|CRITICAL|FATAL)\b"
+)
+
+
+def error_lines(text: str) -> list[str]:
+    """The masked exception and error-level lines of a text, in order, de-duplicated."""
+    out: list[str] = []
+    for line in clean_text(text).split("\n"):
+        stripped = line.strip()
+        if _ERRORISH.search(stripped):
+            m = mask(stripped)
+            if m not in out:
+                out.append(m)
+    return out
+
+
+def same_error(captured: str, sample: str | Path) -> None:
+    """Assert the fresh capture shows the same masked error lines as the committed sample.
+
+    Every error line of the sample must appear in the capture: the library still prints
+    what the rule was written against.
+    """
+    path = Path(sample)
+    if not path.is_absolute():
+        path = RULES / path if not str(path).startswith("rules/") else REPO / path
+    expected = error_lines(path.read_text(encoding="utf-8"))
+    got = set(error_lines(captured))
+    missing = [line for line in expected if line not in got]
+    assert expected, f"{path.name} has no error lines to compare"
+    assert not missing, (
+        f"{path.name}: the library no longer prints these lines:\n  "
+        + "\n  ".join(missing)
+        + "\ncaptured error lines:\n  " + "\n  ".join(sorted(got))
+    )
