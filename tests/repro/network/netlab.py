@@ -17,6 +17,7 @@ import re
 import shutil
 import socket
 import ssl
+import struct
 import subprocess
 import sys
 import tempfile
@@ -228,7 +229,8 @@ class Server:
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
                 conn.close()
             elif mode == "reset":
-                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                linger = struct.pack("ii", 1, 0)  # l_onoff=1, l_linger=0: close sends RST
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
                 conn.close()
             elif mode == "close":
                 conn.close()
@@ -510,7 +512,8 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         f"{RESET}.response-truncated.pos.log", f"{RESET}/response-truncated",
         "truncate", None,
-        REQ + 'r = requests.get("http://localhost:{port}/export", timeout=5)\nprint(len(r.content))\n',
+        REQ + 'r = requests.get("http://localhost:{port}/export", timeout=5)\n'
+        "print(len(r.content))\n",
     ),
     # --- timeouts ------------------------------------------------------------------
     Scenario(
