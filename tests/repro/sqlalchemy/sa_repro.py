@@ -56,7 +56,7 @@ for page, cause, pos, neg in [
     (A, "sync-driver-url", "async_sync_driver", "other_session"),
     (A, "session-shared-across-tasks", "async_shared_session", "other_session"),
     (L, "check-same-thread", "sqlite_thread", "sqlite_memory"),
-    (L, "memory-db-per-connection", "sqlite_memory", "sqlite_locked"),
+    (L, "no-such-table", "sqlite_memory", "sqlite_locked"),
     (L, "database-locked", "sqlite_locked", "sqlite_memory"),
     (M, "fk-target-table-missing", "mapper_fk_table", "mapper_name"),
     (M, "relationship-target-not-found", "mapper_name", "mapper_fk_table"),
