@@ -85,6 +85,9 @@ CASE: dict[str, Case] = {
     "refused": Case("connect", "main", lambda: url(MAIN, port=free_port())),
     "refused_psycopg": Case("connect_psycopg", "main", lambda: url(MAIN, port=free_port())),
     "refused_asyncpg": Case("connect_asyncpg", "main", lambda: url(MAIN, port=free_port())),
+    "socket_missing": Case(
+        "connect", "main", lambda: "postgresql:///kb_test?host=/run/no-postgres-here&user=kb"
+    ),
     "connect_timeout": Case("connect_timeout", "main", lambda: MAIN),
     "connect_timeout_asyncpg": Case("connect_timeout_asyncpg", "main", lambda: MAIN),
     "too_many": Case("too_many", "aux", lambda: url(AUX, user="postgres")),
@@ -145,7 +148,8 @@ CONNECT, LOST, STMT, BOUNCER_PAGE = (
 )
 for page, cause, positives, negatives in [
     (CONNECT, "server-unreachable",
-     {"": "refused", "psycopg": "refused_psycopg", "asyncpg": "refused_asyncpg"},
+     {"": "refused", "psycopg": "refused_psycopg", "asyncpg": "refused_asyncpg",
+      "socket": "socket_missing"},
      ["connect_timeout"]),
     (CONNECT, "connect-timeout",
      {"": "connect_timeout", "asyncpg": "connect_timeout_asyncpg"},
