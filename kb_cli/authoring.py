@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,10 @@ def _dirs(args: argparse.Namespace) -> list[Path]:
     return [Path(d) for d in args.dirs] or [bundled_rules_dir()]
 
 
+def _locator(path: Path, text: str) -> Callable[[Sequence[str | int]], int | None]:
+    return lambda loc: locate(path, text, loc)
+
+
 def lint_errors(dirs: list[Path]) -> list[RuleError]:
     errors: list[RuleError] = []
     ids: list[tuple[str, str]] = []
@@ -64,9 +69,8 @@ def lint_errors(dirs: list[Path]) -> list[RuleError]:
         text = path.read_text(encoding="utf-8")
         good, bad = sample_files(path)
         names = [SampleName(s.cause, s.polarity, s.path.name) for s in good]
-        errors += lint_page(page, str(path),
-                            lambda loc, p=path, t=text: locate(p, t, loc),
-                            names, [b.name for b in bad])
+        errors += lint_page(page, str(path), _locator(path, text), names,
+                            [b.name for b in bad])
     errors += duplicate_ids(ids)
     return errors
 

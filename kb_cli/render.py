@@ -155,8 +155,12 @@ def report_markdown(report: Report) -> str:
 
 
 def page_text(page: dict[str, Any], style: Style, markdown: bool = False) -> str:
-    h1 = (lambda t: f"# {t}") if markdown else (lambda t: style.bold(t.upper()))
-    h2 = (lambda t: f"\n## {t}") if markdown else (lambda t: "\n" + style.bold(t))
+    def h1(t: str) -> str:
+        return f"# {t}" if markdown else style.bold(t.upper())
+
+    def h2(t: str) -> str:
+        return f"\n## {t}" if markdown else "\n" + style.bold(t)
+
     ind = "" if markdown else "  "
     out = [h1(page["title"]), f"{ind}id: {page['id']} · tags: {', '.join(page.get('tags', []))}"]
     out.append(h2("What it usually means"))

@@ -31,7 +31,7 @@ POLARITIES = ("pos", "neg")
 
 
 def bundled_rules_dir() -> Path:
-    import kb_rules
+    import kb_rules  # type: ignore[import-not-found]
 
     return Path(kb_rules.__file__).resolve().parent
 
@@ -106,10 +106,10 @@ def _node_line(node: Any, loc: Sequence[str | int]) -> int | None:
                     line = key.start_mark.line + 1
                     break
             # A discriminator tag (e.g. 'regex') is not a key: stay on this node.
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if 0 <= part < len(node.value):
-                node = node.value[part]
-                line = node.start_mark.line + 1
+        elif (isinstance(node, yaml.SequenceNode) and isinstance(part, int)
+              and 0 <= part < len(node.value)):
+            node = node.value[part]
+            line = node.start_mark.line + 1
     return line
 
 

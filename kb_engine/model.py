@@ -74,7 +74,7 @@ class FrameSignature(_Strict):
 
 
 class LinesSignature(_Strict):
-    """Several line patterns that must all appear within ``window`` lines (in order if ``ordered``)."""
+    """Line patterns that must all appear within ``window`` lines (in order if ``ordered``)."""
 
     kind: Literal["lines"]
     patterns: list[str] = Field(min_length=2)

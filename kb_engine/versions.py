@@ -52,7 +52,7 @@ def check(
     packages: dict[str, str], python: str | None, seen: dict[str, str]
 ) -> str | None:
     """None when every seen version is in range, else a note saying which is not."""
-    wanted = {canonicalize_name(k): v for k, v in packages.items()}
+    wanted: dict[str, str] = {str(canonicalize_name(k)): v for k, v in packages.items()}
     if python:
         wanted["python"] = python
     for name, spec in wanted.items():
