@@ -1,0 +1,9 @@
+"""``python -m bots.kb_slack``: see ``cli.py``."""
+
+from __future__ import annotations
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,55 @@
+"""The slice of kb_engine's public API the bot uses, as structural types.
+
+The bot only ever calls ``load_rules()`` and the ``RuleSet`` methods below, and renders only
+``Report.to_dict()`` (the ``kb.report/1`` JSON contract). Tests can pass any object with the same
+shape (for instance a wrapper that injects failures).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+REPORT_SCHEMA = "kb.report/1"
+
+
+class ReportLike(Protocol):
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+class SearchHitLike(Protocol):
+    page_id: str
+    title: str
+    score: float
+    snippet: str
+
+
+class RuleSetLike(Protocol):
+    def diagnose(self, text: str, *, top: int = ...) -> ReportLike: ...
+
+    def search(self, query: str, limit: int = ...) -> Sequence[SearchHitLike]: ...
+
+    def page(self, page_id: str) -> dict[str, Any]: ...
+
+    def page_ids(self) -> list[str]: ...
+
+
+def load_ruleset(paths: Sequence[Path] = ()) -> RuleSetLike:
+    """Load the bundled rule pack plus any extra packs (``KB_RULES_PATH``)."""
+    from kb_engine import load_rules
+
+    rs: RuleSetLike = load_rules(list(paths)) if paths else load_rules()
+    return rs
+
+
+class SchemaMismatch(RuntimeError):
+    """The engine produced a report in a schema this bot does not understand."""
+
+
+def report_dict(rs: RuleSetLike, text: str, top: int) -> dict[str, Any]:
+    """Diagnose ``text`` and return the contract dict, after checking its schema version."""
+    data = rs.diagnose(text, top=top).to_dict()
+    if data.get("schema") != REPORT_SCHEMA:
+        raise SchemaMismatch(f"unexpected report schema {data.get('schema')!r}")
+    return data
