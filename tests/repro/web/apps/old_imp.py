@@ -1,0 +1,3 @@
+import imp
+
+loader = imp.find_module("json")
