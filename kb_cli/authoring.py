@@ -25,30 +25,6 @@ from kb_engine.selftest import Sample, run
 EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 
 
-def add_parsers(sub: Any) -> None:
-    lint = sub.add_parser(
-        "lint", help="check rule files; every problem at once, compiler style",
-        description="Validate rule files against the format and lint them: unsafe or "
-                    "over-broad regexes, duplicate ids, uncaptured placeholders, causes "
-                    "without samples. Exit 2 when any error is found.")
-    lint.add_argument("dirs", nargs="*", metavar="DIR", help="rule dirs (default: bundled)")
-    lint.add_argument("--format", choices=("text", "json"), default="text")
-
-    test = sub.add_parser(
-        "test", help="run every sample: positives first, negatives and corpus silent",
-        description="Each positive sample must rank its cause first; each near-miss "
-                    "negative must not report its cause; every _corpus log must produce no "
-                    "diagnosis. Samples are ranked against the bundled pack plus DIRs.")
-    test.add_argument("dirs", nargs="*", metavar="DIR", help="rule dirs (default: bundled)")
-    test.add_argument("--confusion", action="store_true",
-                      help="also print which cause outranks or co-fires with which")
-    test.add_argument("-v", "--verbose", action="store_true", help="list passing samples too")
-
-    schema = sub.add_parser("schema", help="print the JSON Schema of the rule format")
-    schema.add_argument("--check", metavar="FILE",
-                        help="exit 1 if FILE differs from the current schema")
-
-
 def _dirs(args: argparse.Namespace) -> list[Path]:
     return [Path(d) for d in args.dirs] or [bundled_rules_dir()]
 

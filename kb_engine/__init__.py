@@ -24,9 +24,8 @@ from .errors import (
 )
 from .loader import load_rules
 from .masks import fingerprint, mask
-from .report import SCHEMA, Diagnosis, Evidence, Failure, Report
+from .report import SCHEMA, Diagnosis, Evidence, Failure, Report, SearchHit
 from .ruleset import RuleSet
-from .search import SearchHit
 
 __all__ = [
     "SCHEMA",

@@ -9,7 +9,7 @@ in doubt it returns ``None`` and the regex is tried on every line.
 from __future__ import annotations
 
 import re
-import re._constants as C  # type: ignore[import-not-found]  # noqa: N812
+import re._constants as C  # type: ignore[import-not-found]
 import re._parser as sre  # type: ignore[import-not-found]
 from dataclasses import dataclass
 from functools import cache

@@ -121,3 +121,14 @@ class Report:
         if explain:
             out["near_misses"] = [d.to_dict(True) for d in self.near_misses]
         return out
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A runbook page found by ``RuleSet.search``."""
+
+    page_id: str
+    title: str
+    score: float  # 0..100
+    snippet: str
+    cause_id: str | None = None

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .compiled import CompiledRules
 from .matcher import scan_text
 from .report import Report
 from .scoring import DEFAULT_MIN_CONFIDENCE, rank
-from .search import SearchHit, SearchIndex
+
+if TYPE_CHECKING:
+    from .report import SearchHit
+    from .search import SearchIndex
 
 
 class RuleSet:
@@ -33,6 +36,8 @@ class RuleSet:
 
     def search(self, query: str, limit: int = 5) -> list[SearchHit]:
         if self._search is None:
+            from .search import SearchIndex  # rapidfuzz: imported only when searching
+
             self._search = SearchIndex(self.compiled.pages)
         return self._search.search(query, limit)
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
+
+from .report import SearchHit
 
 # How much a match in each field counts: titles and error text beat prose.
 _WEIGHTS = {
@@ -15,15 +16,6 @@ _WEIGHTS = {
     "pitfall": 0.75, "summary": 0.7, "triage": 0.6, "incident": 0.6, "background": 0.5,
 }
 _LITERALISH = re.compile(r"\\[dswbDSWB]|[\\()\[\]{}^$*+?|]")
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    page_id: str
-    title: str
-    score: float  # 0..100
-    snippet: str
-    cause_id: str | None = None
 
 
 def _pattern_text(pattern: str) -> str:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+_CANON = re.compile(r"[-_.]+")
+
+
+def canonicalize_name(name: str) -> str:
+    """PEP 503 normalised name (same as packaging's, without importing it at start-up)."""
+    return _CANON.sub("-", name).lower()
 
 _FREEZE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)==(\d[\w.+!-]*)\s*$", re.MULTILINE)
 _INSTALLED = re.compile(r"Successfully installed ((?:[\w.-]+-\d[\w.+!]*\s*)+)")
@@ -52,7 +55,13 @@ def check(
     packages: dict[str, str], python: str | None, seen: dict[str, str]
 ) -> str | None:
     """None when every seen version is in range, else a note saying which is not."""
-    wanted: dict[str, str] = {str(canonicalize_name(k)): v for k, v in packages.items()}
+    if not seen or not (packages or python):
+        return None
+    # packaging costs ~80 ms to import: only pay it when a range must really be checked.
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    wanted: dict[str, str] = {canonicalize_name(k): v for k, v in packages.items()}
     if python:
         wanted["python"] = python
     for name, spec in wanted.items():
