@@ -195,3 +195,42 @@ def venv(name: str, packages: Sequence[str], python: str = PY) -> Path:
         )
     marker.write_text(want)
     return d
+
+
+_KEY_LINE = re.compile(
+    r'" \d{3}(?: [A-Za-z ]+)?$|^HTTP/\d(?:\.\d)? \d{3}|^[<>] |^\{"|^(?:allow|location|'
+    r"access-control-[\w-]+): |^(?:WARNING|ERROR|CRITICAL):|^\[[^\]]+\] \[\d+\] \[(?:WARNING|ERROR|"
+    r"CRITICAL)\]|^\w[\w.]*(?:Error|Exception|Warning|Disconnect\w*|Status)\b",
+    re.IGNORECASE,
+)
+_VOLATILE_HEADER = re.compile(r"^[<>] (?:date|Host|User-Agent):", re.IGNORECASE)
+
+
+def key_lines(text: str) -> list[str]:
+    """Masked status/body/header/warning lines: what a sample without an exception shows."""
+    from kb_engine import clean_text, mask
+
+    out: list[str] = []
+    for line in clean_text(text).split("\n"):
+        s = line.strip()
+        if s and _KEY_LINE.search(s) and not _VOLATILE_HEADER.search(s):
+            m = mask(s)
+            if m not in out:
+                out.append(m)
+    return out
+
+
+def same_output(captured: str, sample: Path) -> None:
+    """``support.same_error`` when the sample has error lines; otherwise compare key lines
+    (status lines, JSON bodies, redirect/allow headers, warnings), which is what an HTTP-level
+    sample (405, 307, 422) consists of."""
+    from support import error_lines, same_error
+
+    if error_lines(sample.read_text(encoding="utf-8")):
+        same_error(captured, sample)
+        return
+    expected = key_lines(sample.read_text(encoding="utf-8"))
+    got = set(key_lines(captured))
+    missing = [line for line in expected if line not in got]
+    assert expected, f"{sample.name} has no key lines to compare"
+    assert not missing, f"{sample.name}: no longer printed:\n  " + "\n  ".join(missing)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import functools
 
 import pytest
-from support import reported_causes, same_error, top_cause
+from srvharness import same_output
+from support import reported_causes, top_cause
 from web_cases import CASES, RULES
 
 _run = functools.cache(lambda fn: fn())
@@ -22,7 +23,7 @@ def capture(name: str) -> str:
 def test_web_sample_reproduces(name: str) -> None:
     _, cause, kind = CASES[name]
     captured = capture(name)
-    same_error(captured, RULES / name)
+    same_output(captured, RULES / name)
     if kind == "pos":
         assert top_cause(captured) == cause
     else:
