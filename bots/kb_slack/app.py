@@ -272,6 +272,9 @@ class KbBot:
                         **B.placeholder_message().as_kwargs(),
                     )
                     reply_ts = str(resp["ts"])
+                    # Remember the answer's ts at once, so an edit arriving mid-flight finds it.
+                    self.store.save_reply(Reply(paste.key, paste.channel, paste.thread_ts,
+                                                reply_ts, "", ""))
                 except SlackApiError as exc:
                     err = exc.response.get("error") if exc.response is not None else None
                     if paste.response_url and err in ("not_in_channel", "channel_not_found"):
@@ -291,10 +294,10 @@ class KbBot:
                     msg.blocks = B.enforce_limits(
                         [*msg.blocks, B.context(":pencil2: Updated after the message was edited.")]
                     )
-                self.client.chat_update(channel=paste.channel, ts=reply_ts, **msg.as_kwargs())
                 fp = str((report.get("input") or {}).get("fingerprint", ""))
                 self.store.save_reply(Reply(paste.key, paste.channel, paste.thread_ts, reply_ts,
                                             text_hash(paste.text, paste.files), fp))
+                self.client.chat_update(channel=paste.channel, ts=reply_ts, **msg.as_kwargs())
             elapsed = time.monotonic() - paste.received
             log.info("answered %s %s status=%s fingerprint=%s in %.3fs", paste.source, paste.key,
                      report.get("status"), (report.get("input") or {}).get("fingerprint"), elapsed)

@@ -45,7 +45,7 @@ _SIMPLE: list[tuple[re.Pattern[str], str]] = [
      r"\1" + MASK + "@"),
     # key=value / key: value / "key": "value" secrets.
     (re.compile(
-        r"(?i)(\b[\w.-]{0,40}(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key"
+        r"(?i)(\b[\w.-]{0,40}(?:password|passwd|pwd|pw|secret|token|api[_-]?key|apikey|access[_-]?key"
         r"|private[_-]?key|credentials?|auth)[\w.-]{0,40}[\"']?\s{0,5}[:=]\s{0,5}[\"']?)"
         r"(?!\[REDACTED\])[^\s\"',;&}]{3,}"
     ), r"\1" + MASK),
