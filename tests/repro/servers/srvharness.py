@@ -198,7 +198,7 @@ def venv(name: str, packages: Sequence[str], python: str = PY) -> Path:
 
 
 _KEY_LINE = re.compile(
-    r'" \d{3}(?: [A-Za-z ]+)?$|^HTTP/\d(?:\.\d)? \d{3}|^[<>] |^\{"|^(?:allow|location|'
+    r'" \d{3}(?: [A-Za-z ]+)?$|" \[accepted\]$|^HTTP/\d(?:\.\d)? \d{3}|^[<>] |^\{"|^(?:allow|location|'
     r"access-control-[\w-]+): |^(?:WARNING|ERROR|CRITICAL):|^\[[^\]]+\] \[\d+\] \[(?:WARNING|ERROR|"
     r"CRITICAL)\]|^\w[\w.]*(?:Error|Exception|Warning|Disconnect\w*|Status)\b",
     re.IGNORECASE,
