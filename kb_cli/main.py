@@ -63,6 +63,8 @@ def _add_authoring_parsers(sub: Any) -> None:
     test.add_argument("--confusion", action="store_true",
                       help="also print which cause outranks or co-fires with which")
     test.add_argument("-v", "--verbose", action="store_true", help="list passing samples too")
+    test.add_argument("--no-bundled", action="store_true",
+                      help="rank against DIRs only, without the bundled pack")
 
     schema = sub.add_parser("schema", help="print the JSON Schema of the rule format")
     schema.add_argument("--check", metavar="FILE",

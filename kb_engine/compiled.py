@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 PROBE_TB_HEADER = -1
 PROBE_SYNTAX = -2
 BUILTIN_FOREIGN = {kind: -10 - i for i, kind in enumerate(sorted(foreign.LITERALS))}
-_SYNTAX_NAMES = ("SyntaxError", "IndentationError", "TabError")
+SYNTAX_NAMES = ("SyntaxError", "IndentationError", "TabError")
 
 
 @dataclass(frozen=True)
@@ -205,7 +205,7 @@ def compile_pages(pages: list[tuple[Page, str]]) -> CompiledRules:
             causes.append(cause)
     # Built-in probes: traceback headers, bare SyntaxErrors and foreign stack traces.
     b.cs.setdefault("Traceback (most recent call last):", []).append(PROBE_TB_HEADER)
-    for name in _SYNTAX_NAMES:
+    for name in SYNTAX_NAMES:
         b.cs.setdefault(name + ":", []).append(PROBE_SYNTAX)
     for kind, lits in foreign.LITERALS.items():
         for lit in lits:

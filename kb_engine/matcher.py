@@ -18,19 +18,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from . import foreign
-from .cleanup import clean_text
 from .compiled import (
     BUILTIN_FOREIGN,
     PROBE_SYNTAX,
     PROBE_TB_HEADER,
+    SYNTAX_NAMES,
     CompiledRules,
     Sig,
 )
 from .regexes import compile_re2
 from .tracebacks import HEADER, ParsedException, Traceback, parse_bare_syntax_error, parse_traceback
 from .versions import find_versions
+from .windows import window_match, windows
 
-WINDOW_BYTES = 2 * 1024 * 1024
 MAX_HITS_PER_SIG = 20
 MAX_LINE_HITS = 2000
 MAX_EVIDENCE_TEXT = 500
@@ -95,7 +95,7 @@ class Scanner:
 
     # -- windows -----------------------------------------------------------------
     def scan(self, chunks: Iterable[str]) -> ScanResult:
-        for base, lines in _windows(chunks):
+        for base, lines in windows(chunks):
             self._window(base, lines)
         return self._result()
 
@@ -141,8 +141,10 @@ class Scanner:
             every = set(range(len(lines)))
             for probe in rules.probes:
                 out[probe.pid] = set(every)
-            for pid in (PROBE_TB_HEADER, PROBE_SYNTAX, *BUILTIN_FOREIGN.values()):
-                out[pid] = set(every)
+            # Built-in probes are literal tests by definition: check them line by line.
+            for literal, pid in _builtin_literals():
+                out.setdefault(pid, set()).update(
+                    i for i, line in enumerate(lines) if literal in line)
             return out
         for automaton, haystack in (
             (rules.line_automaton, text),
@@ -298,36 +300,18 @@ class Scanner:
             per_sub = [self.line_hits.get((sig.sid, i)) for i in range(len(sig.patterns))]
             if not all(per_sub):
                 continue
-            found = _window_match([sorted(h) for h in per_sub if h], sig.window, sig.ordered)
+            found = window_match([sorted(h) for h in per_sub if h], sig.window, sig.ordered)
             if found:
                 for ln in found:
                     self._hit(sig, ln, self.line_text.get(ln, ""), {})
 
 
-def _window_match(per_sub: list[list[int]], window: int, ordered: bool) -> list[int] | None:
-    """First combination of one line per pattern within ``window`` lines (ordered if asked)."""
-    import bisect
-
-    for start in per_sub[0]:
-        chosen = [start]
-        ok = True
-        for lines in per_sub[1:]:
-            if ordered:
-                j = bisect.bisect_right(lines, chosen[-1])
-                if j >= len(lines) or lines[j] - start > window:
-                    ok = False
-                    break
-                chosen.append(lines[j])
-            else:
-                j = bisect.bisect_left(lines, start - window)
-                near = [x for x in lines[j:j + 50] if abs(x - start) <= window]
-                if not near:
-                    ok = False
-                    break
-                chosen.append(near[0])
-        if ok and max(chosen) - min(chosen) <= window:
-            return chosen
-    return None
+def _builtin_literals() -> list[tuple[str, int]]:
+    pairs = [(HEADER, PROBE_TB_HEADER)]
+    pairs += [(name + ":", PROBE_SYNTAX) for name in SYNTAX_NAMES]
+    for kind, lits in foreign.LITERALS.items():
+        pairs += [(lit, BUILTIN_FOREIGN[kind]) for lit in lits]
+    return pairs
 
 
 def _suffixes(qualified: str) -> Iterator[str]:
@@ -356,37 +340,6 @@ def _shift(tb: Traceback, base: int) -> None:
         exc.line += base
         for fr in exc.frames:
             fr.line += base
-
-
-def _windows(chunks: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
-    """Yield (first line number, lines) windows of whole, cleaned lines.
-
-    A traceback that starts near the end of a window is carried into the next one
-    so that it is parsed whole.
-    """
-    pending = ""
-    base = 0
-    for chunk in chunks:
-        pending += chunk
-        if len(pending) < WINDOW_BYTES:
-            continue
-        cut = pending.rfind("\n")
-        if cut < 0:
-            continue
-        body, pending = pending[:cut], pending[cut + 1:]
-        keep = body.rfind(HEADER, max(0, len(body) - 64 * 1024))
-        if keep >= 0:
-            line_start = body.rfind("\n", 0, keep) + 1
-            if line_start > 0:
-                pending = body[line_start:] + "\n" + pending
-                body = body[: line_start - 1]
-        lines = clean_text(body).split("\n")
-        yield base, lines
-        base += len(lines)
-    lines = clean_text(pending).split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    yield base, lines
 
 
 def scan_text(

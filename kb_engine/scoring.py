@@ -12,6 +12,7 @@ the number of matched signatures, then the summed weight, then the id.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .compiled import Cause, CompiledRules, Sig
@@ -26,6 +27,8 @@ DEFAULT_MIN_CONFIDENCE = 0.5
 VERSION_PENALTY = 0.5
 MAX_EVIDENCE = 8
 MAX_FAILURES = 20
+_CLUSTER_GAP = 5
+_ERRORISH = re.compile(r"(?:Error|Exception|ERROR|CRITICAL|FATAL|Failed|failed)\b")
 
 
 @dataclass
@@ -183,18 +186,26 @@ def _failures(scan: ScanResult) -> tuple[list[Failure], dict[int, int]]:
             continue
         for ln in range(tb.first_line, tb.last_line + 1):
             locate[ln] = fid
-    for sh in scan.sig_hits.values():
-        for hit in sh.hits:
-            if hit.line in locate:
+    # Evidence outside tracebacks: nearby lines (gap <= 5) form one failure.
+    loose = sorted({h.line for sh in scan.sig_hits.values() for h in sh.hits} - set(locate))
+    clusters: list[list[int]] = []
+    for ln in loose:
+        if clusters and ln - clusters[-1][-1] <= _CLUSTER_GAP:
+            clusters[-1].append(ln)
+        else:
+            clusters.append([ln])
+    for cluster in clusters:
+        texts = [scan.line_text.get(ln, "") for ln in cluster]
+        head = next((t for t in texts if _ERRORISH.search(t)), texts[0]).strip()
+        fp = fingerprint(head)
+        if fp not in by_fp:
+            if len(failures) >= MAX_FAILURES:
                 continue
-            fp = fingerprint(hit.text)
-            if fp not in by_fp:
-                if len(failures) >= MAX_FAILURES:
-                    continue
-                by_fp[fp] = len(failures) + 1
-                failures.append(Failure(len(failures) + 1, mask(hit.text)[:300], fp,
-                                        hit.line + 1, hit.line + 1))
-            locate[hit.line] = by_fp[fp]
+            by_fp[fp] = len(failures) + 1
+            failures.append(Failure(len(failures) + 1, mask(head)[:300], fp,
+                                    cluster[0] + 1, cluster[-1] + 1))
+        for ln in cluster:
+            locate[ln] = by_fp[fp]
     return failures, locate
 
 
@@ -247,9 +258,9 @@ def _headline(scan: ScanResult, failures: list[Failure]) -> tuple[str | None, st
         head = f"{final.type}: {final.message}" if final.message else final.type
         frames = [f"{fr.module}:{fr.function}" for fr in final.frames[-3:]]
         return mask(head)[:300], fingerprint(head, *frames)
-    if failures:
-        return failures[0].headline, failures[0].fingerprint
     if scan.first_error_line is not None:
         text = scan.first_error_line[1].strip()
         return mask(text)[:300], fingerprint(text)
+    if failures:
+        return failures[0].headline, failures[0].fingerprint
     return None, fingerprint("")

@@ -289,6 +289,6 @@ def parse_bare_syntax_error(lines: list[str], exc_line: int) -> Traceback | None
     code = [ln.strip() for ln in lines[start + 1: exc_line] if ln.strip()]
     frame.code = next((c for c in code if not _is_caret(c)), None)
     exc = _exception(lines[exc_line].strip(), exc_line, [frame], None, 0)
-    if exc is None:
+    if exc is None or not exc.syntax:
         return None
     return Traceback(first_line=start, last_line=exc_line, exceptions=[exc])

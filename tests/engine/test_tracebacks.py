@@ -1,0 +1,98 @@
+"""The traceback state machine, fed with what real CPython prints."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from kb_engine.tracebacks import module_of, parse_bare_syntax_error, parse_traceback
+
+
+def run_python(code: str) -> list[str]:
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode != 0
+    return proc.stderr.rstrip("\n").split("\n")
+
+
+def test_chained_cause_and_context() -> None:
+    lines = run_python("""
+        def load():
+            raise KeyError("DATABASE_URL")
+        try:
+            load()
+        except KeyError as e:
+            try:
+                raise RuntimeError("config broken") from e
+            except RuntimeError:
+                raise ValueError("giving up\\nsecond line")
+    """)
+    tb = parse_traceback(lines, 0)
+    assert tb is not None
+    assert [e.type for e in tb.exceptions] == ["KeyError", "RuntimeError", "ValueError"]
+    assert [e.chain for e in tb.exceptions] == [None, "cause", "context"]
+    assert tb.final is not None and tb.final.type == "ValueError"
+    assert tb.final.detail == ["second line"]
+    assert tb.exceptions[0].frames[-1].function == "load"
+    assert tb.last_line == len(lines) - 1
+
+
+def test_exception_group_tree_depths() -> None:
+    lines = run_python("""
+        raise ExceptionGroup("many", [ValueError("a"),
+                              ExceptionGroup("inner", [OSError("c")])])
+    """)
+    tb = parse_traceback(lines, 0)
+    assert tb is not None
+    got = [(e.type, e.group_depth) for e in tb.exceptions]
+    assert got == [("ExceptionGroup", 0), ("ValueError", 1), ("ExceptionGroup", 1),
+                   ("OSError", 2)]
+    assert tb.final is not None and tb.final.type == "ExceptionGroup"
+
+
+def test_repeated_frames_are_counted() -> None:
+    lines = run_python("def r(): r()\nr()")
+    tb = parse_traceback(lines, 0)
+    assert tb is not None and tb.final is not None
+    assert tb.final.type == "RecursionError"
+    assert max(f.repeated for f in tb.final.frames) > 900
+
+
+def test_syntax_error_with_caret_and_without_header() -> None:
+    lines = run_python("x = (1 +")
+    exc_line = next(i for i, ln in enumerate(lines) if ln.startswith("SyntaxError"))
+    tb = parse_bare_syntax_error(lines, exc_line)
+    assert tb is not None and tb.final is not None
+    assert tb.final.syntax and tb.final.message == "'(' was never closed"
+    assert tb.final.frames[0].code == "x = (1 +"
+
+
+@pytest.mark.parametrize("prefix", [
+    "web-1  | ",
+    "api_1      | ",
+    "2026-11-27 10:00:{n:02d},123 ERROR [app] ",
+    "Nov 27 10:00:{n:02d} host app[{n}]: ",
+])
+def test_every_line_carries_a_log_prefix(prefix: str) -> None:
+    raw = run_python("import json\njson.loads('{bad')")
+    lines = [prefix.format(n=i) + ln for i, ln in enumerate(raw)] + [
+        prefix.format(n=59) + "INFO next request"]
+    tb = parse_traceback(lines, 0)
+    assert tb is not None and tb.final is not None
+    assert tb.final.type == "json.decoder.JSONDecodeError"
+    assert tb.final.message.startswith("Expecting property name enclosed in double quotes")
+    assert tb.last_line == len(lines) - 2  # the next record is not part of the traceback
+    assert any(f.module == "json.decoder" for f in tb.final.frames)
+
+
+@pytest.mark.parametrize(("path", "module"), [
+    ("/usr/local/lib/python3.11/site-packages/sqlalchemy/pool/base.py", "sqlalchemy.pool.base"),
+    ("/usr/lib/python3/dist-packages/requests/__init__.py", "requests"),
+    ("/root/.pyenv/versions/3.11.7/lib/python3.11/asyncio/runners.py", "asyncio.runners"),
+    ("<frozen os>", "<frozen os>"),
+])
+def test_module_names_from_paths(path: str, module: str) -> None:
+    assert module_of(path) == module

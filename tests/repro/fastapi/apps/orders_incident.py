@@ -1,0 +1,28 @@
+# The runbook's incident as written: `async def` endpoint, and a generator dependency that closes
+# the session after `yield` without try/finally.
+from fastapi import Depends, FastAPI, HTTPException
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from orders_db import SessionLocal, pool_state
+
+app = FastAPI()
+
+
+def get_db():
+    db = SessionLocal()
+    yield db
+    db.close()  # skipped whenever the endpoint raises (e.g. the 404 below)
+
+
+@app.get("/orders/{order_id}")
+async def get_order(order_id: int, db: Session = Depends(get_db)):
+    row = db.execute(text("select id, item from orders where id = :id"), {"id": order_id}).first()
+    if row is None:
+        raise HTTPException(status_code=404, detail="Order not found")
+    return {"id": row.id, "item": row.item}
+
+
+@app.get("/debug/pool")
+def debug_pool():
+    return pool_state()
