@@ -351,7 +351,7 @@ def diagnosis_message(
         section(
             f":mag: *Most likely:* {user_text(str(best.get('title', '?')))}"
             f" (*{_pct(best.get('confidence'))}*)"
-            + (f"\n{inline_code(str(inp.get('headline', '')), 280)}" if inp.get("headline") else ""),
+            + (f"\n{inline_code(str(inp['headline']), 280)}" if inp.get("headline") else ""),
             "kb_head",
         ),
         _input_context(inp, all_notes),
@@ -509,7 +509,8 @@ def runbook_view(page: dict[str, Any]) -> dict[str, Any]:
             continue
         blocks.append(divider())
         blocks.append(section(
-            f"*Cause: {user_text(str(cause.get('title', '')))}* (`{escape(str(cause.get('id')))}`)\n"
+            f"*Cause: {user_text(str(cause.get('title', '')))}*"
+            f" (`{escape(str(cause.get('id')))}`)\n"
             + user_text(str(cause.get("explanation", "")))
         ))
         blocks.append(section("*Fix*\n" + _steps(cause.get("fix"), 1200)))
@@ -517,7 +518,8 @@ def runbook_view(page: dict[str, Any]) -> dict[str, Any]:
     pitfalls = page.get("pitfalls") or []
     if pitfalls:
         blocks.append(divider())
-        blocks.append(section("*Pitfalls*\n" + "\n".join(f"• {user_text(str(p))}" for p in pitfalls)))
+        rows = [f"• {user_text(str(p))}" for p in pitfalls]
+        blocks.append(section("*Pitfalls*\n" + "\n".join(rows)))
     refs = page.get("references") or []
     if refs:
         rows = []

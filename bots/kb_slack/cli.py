@@ -68,7 +68,7 @@ def _run_socket_mode(app: Any, settings: Settings, stop: threading.Event) -> int
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     handler = SocketModeHandler(app, settings.app_token, web_client=app.client)
-    handler.connect()
+    handler.connect()  # type: ignore[no-untyped-call]
     log.info("connected to Slack in socket mode")
     last_ok = time.monotonic()
     limit = settings.socket_watchdog_seconds
@@ -82,7 +82,7 @@ def _run_socket_mode(app: Any, settings: Settings, stop: threading.Event) -> int
                 log.error("socket mode disconnected for over %ds; exiting", limit)
                 return 3
     finally:
-        handler.close()
+        handler.close()  # type: ignore[no-untyped-call]
     return 0
 
 

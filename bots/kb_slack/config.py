@@ -47,7 +47,8 @@ class Settings:
 
     def __repr__(self) -> str:  # never print secrets, even by accident in a log line
         return (
-            f"Settings(mode={self.mode!r}, api_url={self.api_url!r}, db_url={_safe_url(self.db_url)!r},"
+            f"Settings(mode={self.mode!r}, api_url={self.api_url!r},"
+            f" db_url={_safe_url(self.db_url)!r},"
             f" workers={self.workers}, queue_size={self.queue_size})"
         )
 
@@ -118,7 +119,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     scheme = urlsplit(db_url).scheme
     if scheme not in ("sqlite", "postgresql", "postgres"):
         raise ConfigError(
-            "KB_SLACK_DB_URL must start with sqlite:/// or postgresql://, got scheme " + repr(scheme)
+            "KB_SLACK_DB_URL must start with sqlite:/// or postgresql://,"
+            f" got scheme {scheme!r}"
         )
 
     log_level = env.get("KB_SLACK_LOG_LEVEL", "INFO").strip().upper() or "INFO"

@@ -19,10 +19,17 @@ class ReportLike(Protocol):
 
 
 class SearchHitLike(Protocol):
-    page_id: str
-    title: str
-    score: float
-    snippet: str
+    @property
+    def page_id(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def score(self) -> float: ...
+
+    @property
+    def snippet(self) -> str: ...
 
 
 class RuleSetLike(Protocol):

@@ -81,10 +81,12 @@ class FileFetcher:
 
     def fetch(self, f: dict[str, Any]) -> FetchedFile:
         name = str(f.get("name") or f.get("title") or f.get("id") or "file")[:200]
-        if f.get("mode") in ("tombstone", "hidden_by_limit") or f.get("file_access") == "access_denied":
+        if f.get("mode") in ("tombstone", "hidden_by_limit") or \
+                f.get("file_access") == "access_denied":
             raise FileRejected(f"{name}: not accessible to the bot")
         if not is_text_file(f):
-            raise FileRejected(f"{name}: not a text file ({f.get('filetype') or f.get('mimetype')})")
+            kind = f.get("filetype") or f.get("mimetype")
+            raise FileRejected(f"{name}: not a text file ({kind})")
         size = f.get("size")
         if isinstance(size, int) and size > self.max_bytes:
             raise FileRejected(

@@ -48,7 +48,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "kb-slack"
     sys_version = ""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s", self.address_string(), format % args)
 
     def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None

@@ -11,13 +11,13 @@ import pytest
 
 pytest.importorskip("slack_bolt")
 
-from bots.kb_slack.app import KbBot  # noqa: E402
-from bots.kb_slack.config import Settings  # noqa: E402
-from bots.kb_slack.engine import load_ruleset  # noqa: E402
-from bots.kb_slack.store import Store  # noqa: E402
+from bots.kb_slack.app import KbBot
+from bots.kb_slack.config import Settings
+from bots.kb_slack.engine import load_ruleset
+from bots.kb_slack.store import Store
 
-from .fake_slack import BOT_TOKEN, FakeSlack  # noqa: E402
-from .slackreq import SIGNING_SECRET  # noqa: E402
+from .fake_slack import BOT_TOKEN, FakeSlack
+from .slackreq import SIGNING_SECRET
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
 

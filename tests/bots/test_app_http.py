@@ -460,7 +460,7 @@ def test_wrong_diagnosis_modal_stores_what_it_was(bot: KbBot, fake: FakeSlack,
     R.dispatch(bot.app, R.payload_body(act))
     view = fake.wait_count("views.open", 1)[0].body["view"]
     assert view["callback_id"] == "kb_wrong_modal"
-    assert list(store.feedback())[0]["verdict"] == "wrong"
+    assert next(iter(store.feedback()))["verdict"] == "wrong"
     sub = R.view_submission(
         "kb_wrong_modal",
         {"actual": {"text": {"type": "plain_text_input",
@@ -468,7 +468,7 @@ def test_wrong_diagnosis_modal_stores_what_it_was(bot: KbBot, fake: FakeSlack,
         private_metadata=view["private_metadata"])
     resp = R.dispatch(bot.app, R.payload_body(sub))
     assert resp.status == 200
-    row = list(store.feedback())[0]
+    row = next(iter(store.feedback()))
     assert row["actual"].startswith("pgbouncer was down") and "hunter2" not in row["actual"]
 
 
