@@ -5,7 +5,7 @@ Servers (started by ``.ci/services.sh``; override with environment variables):
     KB_TEST_PG_DSN         postgresql://kb:kb@127.0.0.1:5432/kb_test   normal server, ssl=on
     KB_TEST_PG_AUX_DSN     postgresql://kb@127.0.0.1:5433/kb_trust     misconfigured on purpose:
                            ssl=off, max_connections=4 (1 reserved), pg_hba only allows kb_trust
-    KB_TEST_PGBOUNCER_DSN  postgresql://kb:kb@127.0.0.1:6432/kb_test   pgbouncer, transaction pooling
+    KB_TEST_PGBOUNCER_DSN  postgresql://kb:kb@127.0.0.1:6432/kb_test   pgbouncer (transaction mode)
 
 Each case script runs as ``/app/app.py`` in a fresh temporary directory (with the helper modules
 ``relay.py`` and ``accounts.py``), with ``DATABASE_URL`` pointing at the server the case needs.
@@ -149,77 +149,99 @@ CONNECT, LOST, STMT, BOUNCER_PAGE = (
     "pgbouncer-transaction-pooling",
 )
 for page, cause, positives, negatives in [
-    (CONNECT, "server-unreachable",
-     {"": "refused", "psycopg": "refused_psycopg", "asyncpg": "refused_asyncpg",
-      "socket": "socket_missing"},
-     ["connect_timeout"]),
-    (CONNECT, "connect-timeout",
-     {"": "connect_timeout", "asyncpg": "connect_timeout_asyncpg"},
-     ["refused", "statement_timeout"]),
-    (CONNECT, "max-connections",
-     {"": "too_many", "reserved": "reserved", "asyncpg": "too_many_asyncpg",
-      "reserved-asyncpg": "reserved_asyncpg"},
-     ["nohba"]),
-    (CONNECT, "password-failed",
-     {"": "password", "psycopg": "password_psycopg", "asyncpg": "password_asyncpg"},
-     ["norole"]),
-    (CONNECT, "database-missing",
-     {"": "nodb", "asyncpg": "nodb_asyncpg"},
-     ["norole", "aborted_handled"]),
-    (CONNECT, "role-missing",
-     {"": "norole", "asyncpg": "norole_asyncpg"},
-     ["nodb"]),
-    (CONNECT, "no-hba-entry",
-     {"": "nohba", "asyncpg": "nohba_asyncpg"},
-     ["sslreq"]),
-    (CONNECT, "server-ssl-off",
-     {"": "sslreq", "asyncpg": "sslreq_asyncpg"},
-     ["nohba"]),
-    (LOST, "dropped",
-     {"": "dropped", "psycopg": "dropped_psycopg", "asyncpg": "dropped_asyncpg"},
-     ["terminated_asyncpg"]),
-    (LOST, "ssl-eof",
-     {"": "dropped_ssl", "psycopg": "dropped_ssl_psycopg", "terminated": "terminated_ssl"},
-     ["dropped"]),
-    (LOST, "admin-terminated",
-     {"": "terminated_psycopg", "asyncpg": "terminated_asyncpg"},
-     ["idle_tx"]),
-    (LOST, "idle-in-transaction-timeout",
-     {"": "idle_tx"},
-     ["terminated_psycopg", "idle_session"]),
-    (LOST, "idle-session-timeout",
-     {"": "idle_session"},
-     ["idle_tx"]),
-    (LOST, "closed-connection-reused",
-     {"": "reuse_closed", "psycopg": "reuse_closed_psycopg", "asyncpg": "reuse_closed_asyncpg"},
-     ["cursor_closed"]),
-    (STMT, "statement-timeout",
-     {"": "statement_timeout", "asyncpg": "statement_timeout_asyncpg"},
-     ["lock_timeout"]),
-    (STMT, "lock-timeout",
-     {"": "lock_timeout"},
-     ["statement_timeout"]),
-    (STMT, "deadlock",
-     {"": "deadlock"},
-     ["lock_timeout"]),
-    (STMT, "serialization-failure",
-     {"": "serialization"},
-     ["deadlock"]),
-    (STMT, "transaction-aborted",
-     {"": "aborted"},
-     ["aborted_handled"]),
-    (STMT, "concurrent-use-of-connection",
-     {"": "concurrent_asyncpg"},
-     ["reuse_closed_asyncpg"]),
-    (BOUNCER_PAGE, "prepared-statement-collision",
-     {"": "bouncer_asyncpg", "psycopg": "bouncer_psycopg"},
-     ["prepare_twice"]),
-    (BOUNCER_PAGE, "unsupported-startup-parameter",
-     {"": "bouncer_params_asyncpg", "psycopg2": "bouncer_options"},
-     ["bouncer_nodb"]),
-    (BOUNCER_PAGE, "database-not-configured",
-     {"": "bouncer_nodb"},
-     ["nodb", "bouncer_options"]),
+    (
+        CONNECT,
+        "server-unreachable",
+        {
+            "": "refused",
+            "psycopg": "refused_psycopg",
+            "asyncpg": "refused_asyncpg",
+            "socket": "socket_missing",
+        },
+        ["connect_timeout"],
+    ),
+    (
+        CONNECT,
+        "connect-timeout",
+        {"": "connect_timeout", "asyncpg": "connect_timeout_asyncpg"},
+        ["refused", "statement_timeout"],
+    ),
+    (
+        CONNECT,
+        "max-connections",
+        {
+            "": "too_many",
+            "reserved": "reserved",
+            "asyncpg": "too_many_asyncpg",
+            "reserved-asyncpg": "reserved_asyncpg",
+        },
+        ["nohba"],
+    ),
+    (
+        CONNECT,
+        "password-failed",
+        {"": "password", "psycopg": "password_psycopg", "asyncpg": "password_asyncpg"},
+        ["norole"],
+    ),
+    (
+        CONNECT,
+        "database-missing",
+        {"": "nodb", "asyncpg": "nodb_asyncpg"},
+        ["norole", "aborted_handled"],
+    ),
+    (CONNECT, "role-missing", {"": "norole", "asyncpg": "norole_asyncpg"}, ["nodb"]),
+    (CONNECT, "no-hba-entry", {"": "nohba", "asyncpg": "nohba_asyncpg"}, ["sslreq"]),
+    (CONNECT, "server-ssl-off", {"": "sslreq", "asyncpg": "sslreq_asyncpg"}, ["nohba"]),
+    (
+        LOST,
+        "dropped",
+        {"": "dropped", "psycopg": "dropped_psycopg", "asyncpg": "dropped_asyncpg"},
+        ["terminated_asyncpg"],
+    ),
+    (
+        LOST,
+        "ssl-eof",
+        {"": "dropped_ssl", "psycopg": "dropped_ssl_psycopg", "terminated": "terminated_ssl"},
+        ["dropped"],
+    ),
+    (
+        LOST,
+        "admin-terminated",
+        {"": "terminated_psycopg", "asyncpg": "terminated_asyncpg"},
+        ["idle_tx"],
+    ),
+    (LOST, "idle-in-transaction-timeout", {"": "idle_tx"}, ["terminated_psycopg", "idle_session"]),
+    (LOST, "idle-session-timeout", {"": "idle_session"}, ["idle_tx"]),
+    (
+        LOST,
+        "closed-connection-reused",
+        {"": "reuse_closed", "psycopg": "reuse_closed_psycopg", "asyncpg": "reuse_closed_asyncpg"},
+        ["cursor_closed"],
+    ),
+    (
+        STMT,
+        "statement-timeout",
+        {"": "statement_timeout", "asyncpg": "statement_timeout_asyncpg"},
+        ["lock_timeout"],
+    ),
+    (STMT, "lock-timeout", {"": "lock_timeout"}, ["statement_timeout"]),
+    (STMT, "deadlock", {"": "deadlock"}, ["lock_timeout"]),
+    (STMT, "serialization-failure", {"": "serialization"}, ["deadlock"]),
+    (STMT, "transaction-aborted", {"": "aborted"}, ["aborted_handled"]),
+    (STMT, "concurrent-use-of-connection", {"": "concurrent_asyncpg"}, ["reuse_closed_asyncpg"]),
+    (
+        BOUNCER_PAGE,
+        "prepared-statement-collision",
+        {"": "bouncer_asyncpg", "psycopg": "bouncer_psycopg"},
+        ["prepare_twice"],
+    ),
+    (
+        BOUNCER_PAGE,
+        "unsupported-startup-parameter",
+        {"": "bouncer_params_asyncpg", "psycopg2": "bouncer_options"},
+        ["bouncer_nodb"],
+    ),
+    (BOUNCER_PAGE, "database-not-configured", {"": "bouncer_nodb"}, ["nodb", "bouncer_options"]),
 ]:
     for label, case in positives.items():
         name = f"{page}.{cause}.pos{'.' + label if label else ''}.log"
@@ -246,7 +268,7 @@ def neutralise(text: str, workdir: str) -> str:
 
 def server_error(server: str) -> str | None:
     """None when ``server`` accepts a connection, else why not."""
-    import psycopg2  # noqa: PLC0415 - only needed when a server is probed
+    import psycopg2  # only needed when a server is probed
 
     try:
         psycopg2.connect(SERVERS[server], connect_timeout=3).close()

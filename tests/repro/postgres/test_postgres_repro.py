@@ -12,8 +12,8 @@ import functools
 import os
 
 import pytest
-from pg_repro import RULES, SAMPLES, CASE, run_case, server_error
-from support import reported_causes, same_error, top_cause
+from pg_repro import CASE, RULES, SAMPLES, run_case, server_error
+from support import error_lines, reported_causes, rules, same_error, top_cause
 
 pytestmark = pytest.mark.slow
 
@@ -34,12 +34,30 @@ def _require(server: str) -> None:
     pytest.skip(f"{problem}; run .ci/services.sh to start it")
 
 
+def _headline(text: str) -> str | None:
+    return rules().diagnose(text).to_dict()["input"]["headline"]
+
+
+def _same_error(captured: str, name: str) -> None:
+    """support.same_error, plus a fallback for samples it sees no error line in.
+
+    psycopg2/psycopg raise classes such as ``psycopg2.errors.LockNotAvailable`` or
+    ``psycopg.errors.AdminShutdown`` whose names do not end in Error/Exception, and a healthy
+    near-miss log has no error at all; for those, compare the engine's masked headline.
+    """
+    sample = RULES / name
+    if error_lines(sample.read_text(encoding="utf-8")):
+        same_error(captured, sample)
+    else:
+        assert _headline(captured) == _headline(sample.read_text(encoding="utf-8"))
+
+
 @pytest.mark.parametrize("name", sorted(SAMPLES))
 def test_sample_reproduces(name: str) -> None:
     case, cause, kind = SAMPLES[name]
     _require(CASE[case].server)
     captured = capture(case)
-    same_error(captured, RULES / name)
+    _same_error(captured, name)
     if kind == "pos":
         assert top_cause(captured) == cause, captured
     else:

@@ -1,6 +1,7 @@
 """A TCP relay in front of PostgreSQL that can cut its connections abruptly, the way a NAT
 gateway, a load balancer or a firewall with an idle timeout does."""
 
+import contextlib
 import socket
 import threading
 from urllib.parse import urlsplit
@@ -35,8 +36,6 @@ class Relay:
 
     def cut(self):
         for s in self.socks:
-            try:
+            with contextlib.suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             s.close()

@@ -4,5 +4,5 @@ import psycopg2
 
 # every worker opens its own connection and never gives it back
 connections = []
-for worker in range(20):
+for _worker in range(20):
     connections.append(psycopg2.connect(os.environ["DATABASE_URL"]))

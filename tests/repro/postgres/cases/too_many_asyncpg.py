@@ -6,7 +6,7 @@ import asyncpg
 
 async def main():
     connections = []
-    for worker in range(20):
+    for _worker in range(20):
         connections.append(await asyncpg.connect(os.environ["DATABASE_URL"]))
 
 
