@@ -1,5 +1,9 @@
 import sys
 from pathlib import Path
 
-# the shared subprocess/server harness lives beside the server reproductions
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "servers"))
+_HERE = Path(__file__).resolve().parent
+# the shared subprocess/server harness lives beside the server reproductions;
+# tests/ holds support.py (top_cause, same_error)
+for p in (_HERE.parent / "servers", _HERE.parents[1]):
+    if str(p) not in sys.path:
+        sys.path.insert(0, str(p))

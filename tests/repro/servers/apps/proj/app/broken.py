@@ -1,0 +1,5 @@
+import redis
+from fastapi import FastAPI
+
+app = FastAPI()
+cache = redis.Redis()
