@@ -36,7 +36,7 @@ M, V = "pydantic-v2-migration", "pydantic-validation-error"
 for page, cause, pos, neg in [
     (M, "basesettings-moved", "basesettings_moved", "regex_removed"),
     (M, "v1-validator-decorator", "validator_deprecated", "dict_deprecated"),
-    (M, "class-based-config", "config_class", "orm_mode_renamed"),
+    (M, "class-based-config", "config_class", "validator_deprecated"),
     (M, "config-key-renamed", "orm_mode_renamed", "config_class"),
     (M, "v1-model-methods", "dict_deprecated", "validator_deprecated"),
     (M, "field-regex-removed", "regex_removed", "const_removed"),
