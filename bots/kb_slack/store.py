@@ -113,6 +113,9 @@ class Store:
             )
             if path != ":memory:":
                 conn.execute("PRAGMA journal_mode=WAL")
+                # WAL + NORMAL: no corruption on a crash; a power cut may lose the last commits
+                # (a dedup key or a feedback row), which is an acceptable trade for latency.
+                conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=10000")
             return conn
         try:
