@@ -167,12 +167,12 @@ def read_chunks(files: Sequence[str]) -> Iterator[str]:
 
 
 def _refuse_binary(name: str, head: bytes) -> None:
-    if b"\x00" in head and not (head.startswith((b"\xff\xfe", b"\xfe\xff"))):
-        raise InputProblem(f"{name} looks binary (NUL bytes): kb reads text logs")
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputProblem(f"{name} is UTF-16: convert it first (iconv -f utf-16 -t utf-8)")
     if head[:2] == b"\x1f\x8b":
         raise InputProblem(f"{name} is gzip-compressed: use zcat {name} | kb diagnose")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputProblem(f"{name} is UTF-16: convert it first (iconv -f utf-16 -t utf-8)")
+    if b"\x00" in head:
+        raise InputProblem(f"{name} looks binary (NUL bytes): kb reads text logs")
 
 
 def cmd_diagnose(args: argparse.Namespace) -> int:

@@ -140,6 +140,7 @@ def report_markdown(report: Report) -> str:
         out.append("```")
         out += [f"L{e['line']}: {e['text'].strip()[:200]}" for e in d["evidence"]]
         out.append("```")
+        out.append("")
         for title, key in (("Fix", "fix"), ("Verify", "verify")):
             out.append(f"**{title}**")
             out.append("")
