@@ -3,11 +3,8 @@ Each function returns what an on-call engineer would paste (server log, then cli
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
 import sys
-import time
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
@@ -149,32 +146,6 @@ def _gunicorn_request(target: str, path: str, *extra: str, settle: str = "") -> 
     return scrub_paths(log.rstrip("\n") + "\n" + out, APPS)
 
 
-def worker_timeout() -> str:
-    return _gunicorn_request("wsgiapp:app", "/slow", "--timeout", "2", settle="Booting worker")
-
-
-def graceful_shutdown() -> str:
-    return _gunicorn_request("wsgiapp:app", "/")
-
-
-def worker_sigkill() -> str:
-    port = free_port()
-    srv = Server(_gunicorn("wsgiapp:app", port), APPS, port)
-    try:
-        srv.ready()
-        srv.wait_for("Booting worker with pid", 10)
-        text = srv.log_path.read_text()
-        pid = int(text.split("Booting worker with pid: ")[1].split()[0])
-        os.kill(pid, signal.SIGKILL)  # what the kernel OOM killer does to the worker
-        srv.wait_for("Perhaps out of memory", 10)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and srv.log_path.read_text().count("Booting worker") < 2:
-            time.sleep(0.1)
-    finally:
-        log = srv.stop(sig=signal.SIGTERM)
-    return scrub_paths(log, APPS)
-
-
 def _gunicorn_boot(target: str) -> str:
     port = free_port()
     srv = Server(_gunicorn(target, port), APPS, port)
@@ -235,8 +206,6 @@ _add("uvicorn", "uvicorn-server", "content-length-mismatch", content_length_mism
 _add("uvicorn", "uvicorn-server", "proxy-headers-untrusted", proxy_untrusted, proxy_trusted)
 _add("uvicorn", "uvicorn-server", "reload-needs-import-string", reload_app_object,
      reload_import_string)
-_add("gunicorn", "gunicorn-workers", "worker-timeout", worker_timeout, graceful_shutdown)
-_add("gunicorn", "gunicorn-workers", "worker-killed-oom", worker_sigkill, graceful_shutdown)
 _add("gunicorn", "gunicorn-workers", "worker-failed-to-boot", worker_boot_import_error,
      app_attribute_missing)
 _add("gunicorn", "gunicorn-workers", "app-failed-to-load", app_attribute_missing,

@@ -8,6 +8,7 @@ used by the committed samples (``/usr/local/lib/python3.11/...``, ``/app``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -100,10 +101,8 @@ class Server:
 
     def stop(self, sig: int = signal.SIGINT, timeout: float = 10.0) -> str:
         if self.proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, sig)
-            except ProcessLookupError:
-                pass
             try:
                 self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -126,7 +125,9 @@ def run_uvicorn(
     python: str = PY,
     settle: str | None = None,
 ) -> tuple[str, str]:
-    """Start uvicorn, run ``client(port)`` once it listens, stop it; return (server log, client out).
+    """Start uvicorn, run ``client(port)`` once it listens, stop it.
+
+    Returns (server log, client output).
 
     ``settle``: text to wait for in the server log after the client ran (bounded).
     """
@@ -168,8 +169,8 @@ def scrub_paths(text: str, app_dir: Path | None = None, extra: dict[str, str] | 
             text = text.replace(k, v)
     if app_dir is not None:
         text = text.replace(str(app_dir), "/app")
-    text = re.sub(r"/root/\.pyenv/versions/3\.\d+\.\d+/lib/python(3\.\d+)", r"/usr/local/lib/python\1",
-                  text)
+    text = re.sub(r"/root/\.pyenv/versions/3\.\d+\.\d+/lib/python(3\.\d+)",
+                  r"/usr/local/lib/python\1", text)
     return text
 
 
@@ -198,9 +199,10 @@ def venv(name: str, packages: Sequence[str], python: str = PY) -> Path:
 
 
 _KEY_LINE = re.compile(
-    r'" \d{3}(?: [A-Za-z ]+)?$|" \[accepted\]$|^HTTP/\d(?:\.\d)? \d{3}|^[<>] |^\{"|^(?:allow|location|'
-    r"access-control-[\w-]+): |^(?:WARNING|ERROR|CRITICAL):|^\[[^\]]+\] \[\d+\] \[(?:WARNING|ERROR|"
-    r"CRITICAL)\]|^\w[\w.]*(?:Error|Exception|Warning|Disconnect\w*|Status)\b",
+    r'" \d{3}(?: [A-Za-z ]+)?$|" \[accepted\]$|^HTTP/\d(?:\.\d)? \d{3}|^[<>] |^\{"'
+    r"|^(?:allow|location|access-control-[\w-]+): |^(?:WARNING|ERROR|CRITICAL):"
+    r"|^\[[^\]]+\] \[\d+\] \[(?:WARNING|ERROR|CRITICAL)\]"
+    r"|^\w[\w.]*(?:Error|Exception|Warning|Disconnect\w*|Status)\b",
     re.IGNORECASE,
 )
 _VOLATILE_HEADER = re.compile(r"^[<>] (?:date|Host|User-Agent):", re.IGNORECASE)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import functools
 
 import pytest
+from servers_cases import CASES, RULES
 from srvharness import same_output
 from support import reported_causes, top_cause
-from servers_cases import CASES, RULES
 
 _run = functools.cache(lambda fn: fn())
 

@@ -1,8 +1,10 @@
+from typing import Annotated
+
 from fastapi import FastAPI, File, UploadFile
 
 app = FastAPI()
 
 
 @app.post("/upload")
-async def upload(file: UploadFile = File()):
+async def upload(file: Annotated[UploadFile, File()]):
     return {"name": file.filename}
