@@ -247,3 +247,27 @@ def test_feedback_upsert_and_export(tmp_path: Path, capsys: pytest.CaptureFixtur
     s.close()
     assert cli_main(["export-feedback", "--format", "jsonl", "--db", url]) == 0
     assert json.loads(capsys.readouterr().out.strip())["diagnosis_id"] == "p/c"
+
+
+# -- manifest ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["manifest.yaml", "manifest-http.yaml"])
+def test_manifest_matches_the_code(name: str) -> None:
+    import yaml
+
+    from bots.kb_slack.app import COMMAND, SHORTCUT_ID
+
+    m = yaml.safe_load((Path(__file__).resolve().parents[2] / "slack" / name).read_text())
+    assert [c["command"] for c in m["features"]["slash_commands"]] == [COMMAND]
+    assert [s["callback_id"] for s in m["features"]["shortcuts"]] == [SHORTCUT_ID]
+    assert m["features"]["shortcuts"][0]["name"] == "Diagnose with kb"
+    assert set(m["settings"]["event_subscriptions"]["bot_events"]) == {
+        "app_mention", "message.im", "message.channels", "message.groups"}
+    assert set(m["oauth_config"]["scopes"]["bot"]) == {
+        "app_mentions:read", "chat:write", "commands", "files:read", "im:history",
+        "channels:history", "groups:history"}
+    assert m["settings"]["interactivity"]["is_enabled"] is True
+    assert m["settings"]["socket_mode_enabled"] is (name == "manifest.yaml")
+    if name == "manifest-http.yaml":
+        assert m["settings"]["event_subscriptions"]["request_url"].endswith("/slack/events")
