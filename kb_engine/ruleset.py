@@ -34,6 +34,21 @@ class RuleSet:
         return rank(self.compiled, scan, top=top, min_confidence=min_confidence,
                     explain=explain)
 
+    def match_counts(
+        self, text: str | Iterable[str], *, use_prefilter: bool = True
+    ) -> dict[str, int]:
+        """Lines matched per regex signature (``page/cause#signatures[i]``): for benchmarks
+        and tests that compare kb's matching with a naive per-line loop."""
+        scan = scan_text(self.compiled, text, use_prefilter=use_prefilter)
+        out: dict[str, int] = {}
+        for sid, hits in scan.sig_hits.items():
+            sig = self.compiled.sigs[sid]
+            if sig.kind == "regex":
+                group = "rule_out" if sig.negative else "signatures"
+                key = f"{self.compiled.causes[sig.cause].key}#{group}[{sig.index}]"
+                out[key] = hits.count
+        return out
+
     def search(self, query: str, limit: int = 5) -> list[SearchHit]:
         if self._search is None:
             from .search import SearchIndex  # rapidfuzz: imported only when searching
