@@ -334,6 +334,7 @@ def diagnosis_message(
     *,
     notes: Sequence[str] = (),
     related: Sequence[tuple[str, str]] = (),
+    max_diagnoses: int = 5,
 ) -> Message:
     """Render a ``kb.report/1`` dict. ``notes`` are extra visible remarks (input truncated,
     file skipped...). ``related`` are (page_id, title) search suggestions for no-diagnosis."""
@@ -356,9 +357,14 @@ def diagnosis_message(
         ),
         _input_context(inp, all_notes),
     ]
-    for n, diag in enumerate(diags[:5], start=1):
+    for n, diag in enumerate(diags[:max_diagnoses], start=1):
         blocks.append(divider())
         blocks.extend(_diagnosis_blocks(diag, fingerprint, n))
+    if len(diags) > max_diagnoses:
+        more = len(diags) - max_diagnoses
+        blocks.append(context(
+            f"{more} more diagnos{'is' if more == 1 else 'es'} (other failures in this paste)"
+            " not shown; `kb diagnose` on the full text lists them all."))
     blocks.append(context(
         "Was this right? The buttons record feedback for the rule authors."
         " `/kb help` for more."
