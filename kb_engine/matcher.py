@@ -264,7 +264,11 @@ class Scanner:
         pattern = sig.patterns[0] if sig.patterns else ""
         if not pattern:
             return {}
-        m = compile_re2(pattern, sig.ignore_case).search(exc.full_message)
+        regex = compile_re2(pattern, sig.ignore_case)
+        # The first line alone first, so ^...$ anchors mean what authors expect.
+        m = regex.search(exc.message)
+        if m is None and exc.detail:
+            m = regex.search(exc.full_message)
         if m is None:
             return None
         return {k: v for k, v in m.groupdict().items() if v is not None}

@@ -28,7 +28,9 @@ _EXC_LINE = re.compile(
 # A line that starts a new log record ends an exception message's continuation.
 _RECORD_START = re.compile(
     r"^(?:\d{4}-\d\d-\d\d|\[?\d\d:\d\d:\d\d|\[\d{4}|(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL"
-    r"|FATAL)\b|[A-Z][a-z]{2} +\d+ \d\d:)"
+    r"|FATAL)\b|[A-Z][a-z]{2} +\d+ \d\d:"
+    # warnings.warn output ("sys:1: RuntimeWarning: ...", "/app/x.py:7: DeprecationWarning:")
+    r"|\S+:\d+: [A-Z]\w*(?:Warning|Error)\b)"
 )
 # Exception-group drawing: "  +-+---- 1 ----", "    | ValueError: x", "  +----------".
 _GROUP_SEP = re.compile(r"^\s*\+[-+]*(?:-+ (?:\d+|\.\.\.) -+)?-*\s*$")
