@@ -59,6 +59,7 @@ class Paste:
     files: list[dict[str, Any]] = field(default_factory=list)
     source: str = "mention"  # mention | dm | shortcut | edit
     bot_user_id: str | None = None
+    bot_id: str | None = None
     response_url: str | None = None
     reply_ts: str | None = None  # an existing answer to update in place (edits)
     received: float = field(default_factory=time.monotonic)
@@ -111,8 +112,13 @@ def thread_of(msg: dict[str, Any]) -> str:
 
 
 def is_from_bot(msg: dict[str, Any]) -> bool:
+    """Bot posts (ours or another app's), Slackbot, and messages with no human author."""
     return bool(msg.get("bot_id") or msg.get("bot_profile") or msg.get("subtype") == "bot_message"
-                or not msg.get("user"))
+                or not msg.get("user") or msg.get("user") == "USLACKBOT")
+
+
+def is_ours(msg: dict[str, Any], bot_user_id: str | None) -> bool:
+    return bool(bot_user_id) and msg.get("user") == bot_user_id
 
 
 class KbBot:
@@ -189,7 +195,7 @@ class KbBot:
         if not self._claim_event(body, event):
             return
         paste = self._paste_from_message(body, event, event.get("channel", ""), "mention",
-                                         context.bot_user_id)
+                                         context.bot_user_id, context.bot_id)
         self._start(paste)
 
     def on_message(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
@@ -204,7 +210,7 @@ class KbBot:
         if not self._claim_event(body, event):
             return
         paste = self._paste_from_message(body, event, event.get("channel", ""), "dm",
-                                         context.bot_user_id)
+                                         context.bot_user_id, context.bot_id)
         self._start(paste)
 
     def _on_edit(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
@@ -228,7 +234,7 @@ class KbBot:
             return
         if not self.store.claim(f"edit:{channel}:{msg['ts']}:{h}"):
             return
-        paste = self._paste_from_message(body, msg, channel, "edit", bot)
+        paste = self._paste_from_message(body, msg, channel, "edit", bot, context.bot_id)
         if reply is not None:
             paste = replace(paste, reply_ts=reply.reply_ts, thread_ts=reply.thread_ts)
         elif not self.store.claim(paste.key):
@@ -236,7 +242,8 @@ class KbBot:
         self._start(paste, claim=False)
 
     def _paste_from_message(self, body: dict[str, Any], msg: dict[str, Any], channel: str,
-                            source: str, bot_user_id: str | None) -> Paste:
+                            source: str, bot_user_id: str | None, bot_id: str | None = None
+                            ) -> Paste:
         return Paste(
             team=str(body.get("team_id") or msg.get("team") or ""),
             channel=channel,
@@ -247,6 +254,7 @@ class KbBot:
             files=[f for f in (msg.get("files") or [])[:20] if isinstance(f, dict)],
             source=source,
             bot_user_id=bot_user_id,
+            bot_id=bot_id,
         )
 
     def _start(self, paste: Paste, *, claim: bool = True) -> None:
@@ -313,8 +321,10 @@ class KbBot:
         notes: list[str] = []
         if len(text) < MIN_PASTE_CHARS and not files and paste.thread_ts != paste.ts:
             # "@kb" alone in a thread: diagnose the message that started the thread.
+            # A person asked explicitly, so another bot's post (an alert) is fine; our own is not.
             parent = self._thread_parent(paste.channel, paste.thread_ts)
-            if parent is not None and not is_from_bot(parent):
+            if parent is not None and not is_ours(parent, paste.bot_user_id) and \
+                    not (parent.get("bot_id") and parent.get("bot_id") == paste.bot_id):
                 text = clean_slack_text(str(parent.get("text") or ""), paste.bot_user_id)
                 files = [f for f in (parent.get("files") or [])[:20] if isinstance(f, dict)]
                 notes.append("Diagnosed the message that started this thread.")
@@ -409,6 +419,7 @@ class KbBot:
             files=[f for f in (msg.get("files") or [])[:20] if isinstance(f, dict)],
             source="shortcut",
             bot_user_id=context.bot_user_id,
+            bot_id=context.bot_id,
             response_url=body.get("response_url"),
         )
         existing = self.store.get_reply(paste.key)

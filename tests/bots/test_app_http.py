@@ -90,6 +90,20 @@ def test_mention_in_thread_diagnoses_the_parent(bot: KbBot, fake: FakeSlack) -> 
     assert POOL_ID in flat and "started this thread" in flat
 
 
+def test_mention_under_an_alert_bot_post_diagnoses_it_but_never_our_own(
+        bot: KbBot, fake: FakeSlack) -> None:
+    alert_ts, own_ts = "1700000002.000100", "1700000003.000100"
+    fake.threads[("C0CHAN", alert_ts)] = [{"type": "message", "subtype": "bot_message",
+                                           "bot_id": "BALERT", "ts": alert_ts,
+                                           "text": sample(POOL)}]
+    fake.threads[("C0CHAN", own_ts)] = [{"type": "message", "user": BOT_USER, "bot_id": BOT_ID,
+                                         "ts": own_ts, "text": sample(POOL)}]
+    r = mention_and_wait(bot, fake, "", thread_ts=alert_ts)
+    assert POOL_ID in json.dumps(r["update"]["blocks"])
+    R.dispatch(bot.app, R.json_body(R.event_envelope(R.mention("", thread_ts=own_ts))))
+    assert "nothing to diagnose" in json.dumps(answer(fake, 2)["blocks"])
+
+
 # -- Slack's delivery behaviour ----------------------------------------------------------------
 
 
