@@ -122,7 +122,7 @@ for page, cause, positives, negatives in [
     (CMD, "write-to-replica", {"": "readonly", "asyncio": "readonly_asyncio"}, ["wrongtype"]),
     (CMD, "wrong-type", {"": "wrongtype"}, ["readonly"]),
     (CMD, "cluster-redirect", {"": "moved"}, ["clusterdown"]),
-    (CMD, "cluster-slots-unassigned", {"": "clusterdown"}, ["moved"]),
+    (CMD, "cluster-down", {"": "clusterdown"}, ["moved"]),
     (CMD, "persistence-failing", {"": "misconf"}, ["oom"]),
 ]:
     for label, case in positives.items():
@@ -209,8 +209,7 @@ def redis_cluster(workdir: Path) -> Iterator[list[int]]:
     """Three throwaway cluster nodes with all slots assigned (redis-cli --cluster create)."""
     with contextlib.ExitStack() as stack:
         ports = [
-            stack.enter_context(redis_server(workdir, "--cluster-enabled", "yes"))
-            for _ in range(3)
+            stack.enter_context(redis_server(workdir, "--cluster-enabled", "yes")) for _ in range(3)
         ]
         subprocess.run(
             [CLI_BIN, "--cluster", "create", *(f"127.0.0.1:{p}" for p in ports), "--cluster-yes"],
@@ -221,12 +220,15 @@ def redis_cluster(workdir: Path) -> Iterator[list[int]]:
         )
         deadline = time.monotonic() + 15
         for port in ports:  # every node must see the whole cluster before the case runs
-            while b"cluster_state:ok" not in subprocess.run(
-                [CLI_BIN, "-p", str(port), "cluster", "info"],
-                capture_output=True,
-                timeout=5,
-                check=False,
-            ).stdout:
+            while (
+                b"cluster_state:ok"
+                not in subprocess.run(
+                    [CLI_BIN, "-p", str(port), "cluster", "info"],
+                    capture_output=True,
+                    timeout=5,
+                    check=False,
+                ).stdout
+            ):
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"cluster node {port} never reached cluster_state:ok")
                 time.sleep(0.1)
