@@ -19,6 +19,9 @@ from . import slackreq as R
 from .conftest import make_settings, sample
 from .fake_slack import FakeSlack
 
+# Uses servers on 127.0.0.1 (the fake Slack, and more): marked slow as the brief asks.
+pytestmark = pytest.mark.slow
+
 POOL = "sqlalchemy/sqlalchemy-pool-exhausted.connections-not-returned.pos.log"
 
 

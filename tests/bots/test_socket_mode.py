@@ -23,6 +23,9 @@ from .fake_slack import FakeSlack
 
 web = pytest.importorskip("aiohttp.web")
 
+# Uses servers on 127.0.0.1 (the fake Slack, and more): marked slow as the brief asks.
+pytestmark = pytest.mark.slow
+
 POOL = "sqlalchemy/sqlalchemy-pool-exhausted.connections-not-returned.pos.log"
 
 

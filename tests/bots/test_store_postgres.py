@@ -12,6 +12,9 @@ from bots.kb_slack.store import Feedback, Reply, Store, export_lines
 
 psycopg = pytest.importorskip("psycopg")
 
+# Uses PostgreSQL on 127.0.0.1: marked slow as the brief asks.
+pytestmark = pytest.mark.slow
+
 DSN = os.environ.get("KB_TEST_PG_DSN", "postgresql://kb:kb@127.0.0.1:5432/kb_test")
 
 
