@@ -1,4 +1,5 @@
 # Runtime dependency failures, one endpoint each, plus healthy endpoints.
+import os
 import sqlite3
 from typing import Annotated
 
@@ -11,7 +12,7 @@ import shadowed
 
 app = FastAPI()
 app.include_router(shadowed.router)
-DB_FILE = "lab.db"
+DB_FILE = os.environ.get("LAB_DB", "lab.db")
 
 
 class User(BaseModel):
