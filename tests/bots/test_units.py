@@ -271,3 +271,17 @@ def test_manifest_matches_the_code(name: str) -> None:
     assert m["settings"]["socket_mode_enabled"] is (name == "manifest.yaml")
     if name == "manifest-http.yaml":
         assert m["settings"]["event_subscriptions"]["request_url"].endswith("/slack/events")
+
+
+def test_rules_path_loads_extra_packs(tmp_path: Path) -> None:
+    from bots.kb_slack.engine import load_ruleset
+
+    from .conftest import RULES
+
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1",
+           "KB_RULES_PATH": str(RULES / "python")}
+    settings = load_settings(env)
+    assert settings.rules_paths == (RULES / "python",)
+    assert "python-recursion" in load_ruleset(settings.rules_paths).page_ids()
+    with pytest.raises(ConfigError, match="KB_RULES_PATH"):
+        load_settings({**env, "KB_RULES_PATH": str(tmp_path / "missing")})
