@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "servers"))
 
-from srvharness import CACHE_DIR  # noqa: E402
+from srvharness import CACHE_DIR
 
 
 def _record_line(name: str, data: bytes) -> str:
@@ -36,7 +36,7 @@ def build_wheel(
     dest.mkdir(parents=True, exist_ok=True)
     mod = name.replace("-", "_")
     dist_info = f"{mod}-{version}.dist-info"
-    meta = [f"Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
+    meta = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
     if requires_python:
         meta.append(f"Requires-Python: {requires_python}")
     meta += [f"Requires-Dist: {r}" for r in requires]

@@ -1,0 +1,3 @@
+import pkg.sub.jobs
+
+print(pkg.sub.jobs)

@@ -1,0 +1,4 @@
+from jinja2 import Environment, Markup
+
+env = Environment(autoescape=True)
+print(Markup("<b>ok</b>"))

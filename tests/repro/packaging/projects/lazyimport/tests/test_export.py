@@ -1,0 +1,4 @@
+def test_export():
+    import openpyxl
+
+    assert openpyxl

@@ -1,0 +1,3 @@
+from .db import engine
+
+print(engine)
