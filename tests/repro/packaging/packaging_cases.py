@@ -87,6 +87,12 @@ def python_m_missing() -> str:
     return _scrub(_run([str(v / "bin" / "python"), "-m", "uvicorn", "main:app"], PROJECTS))
 
 
+def module_spec_wrong_dir() -> str:
+    # python -m app.main from a directory that does not contain the app package
+    d = PROJECTS / "rel" / "app"
+    return _scrub(_run([PY, "-m", "app.main"], d), PROJECTS / "rel")
+
+
 def cant_open_file() -> str:
     v = _clean_venv()
     out = _run([str(v / "bin" / "python"), str(PROJECTS / "main.py")], PROJECTS)
@@ -215,6 +221,7 @@ def _add(page: str, cause: str, pos: Callable[[], str], neg: Callable[[], str]) 
 
 _add("python-import-errors", "module-not-installed", module_not_installed, distutils_removed)
 _add("python-import-errors", "python-m-module-missing", python_m_missing, module_not_installed)
+_add("python-import-errors", "module-spec-wrong-dir", module_spec_wrong_dir, python_m_missing)
 _add("python-import-errors", "script-path-not-found", cant_open_file, open_missing_config)
 _add("python-import-errors", "relative-import-no-parent", relative_no_parent,
      relative_beyond_top)

@@ -47,11 +47,13 @@ def wait_port(port: int, proc: subprocess.Popen[bytes] | None, timeout: float = 
 
 
 def curl(*args: str, timeout: float = 10.0) -> str:
-    """Real curl output (``-si`` style); stderr is appended (curl -v prints there)."""
+    """Real curl output; with -v the verbose trace (stderr) comes first, as on a terminal."""
     r = subprocess.run(
         ["curl", "-s", *args], capture_output=True, text=True, timeout=timeout, check=False
     )
-    return r.stdout + r.stderr
+    if r.stderr and r.stdout and not r.stderr.endswith("\n"):
+        return r.stderr + "\n" + r.stdout
+    return r.stderr + r.stdout
 
 
 class Server:

@@ -184,6 +184,14 @@ def cors_preflight_ok() -> str:
                                    "Access-Control-Request-Method: GET", method="OPTIONS"))
 
 
+def cors_error_response() -> str:
+    return _serve("cors:app", _get("/invoices", "Origin: https://app.example.com", verbose=True))
+
+
+def cors_ok_response() -> str:
+    return _serve("cors:app", _get("/items", "Origin: https://app.example.com", verbose=True))
+
+
 # -------------------------------------------------------------- starlette/starlette-lifespan
 def startup_failed() -> str:
     return _serve("life_startup:app")
@@ -281,6 +289,8 @@ _add("starlette", "starlette-middleware", "response-already-started", response_a
      stream_error_no_handler)
 _add("starlette", "starlette-middleware", "cors-origin-rejected", cors_preflight_rejected,
      cors_preflight_ok)
+_add("starlette", "starlette-middleware", "cors-headers-missing-on-500", cors_error_response,
+     cors_ok_response)
 _add("starlette", "starlette-lifespan", "startup-failed", startup_failed, shutdown_failed)
 _add("starlette", "starlette-lifespan", "shutdown-failed", shutdown_failed, startup_failed)
 _add("starlette", "starlette-lifespan", "on-event-deprecated", on_event_deprecated,
