@@ -82,6 +82,12 @@ def module_not_installed() -> str:
                   PROJECTS / "needs_requests")
 
 
+def _uvicorn_dependency_missing() -> str:
+    from servers_cases import app_dependency_missing
+
+    return app_dependency_missing()
+
+
 def python_m_missing() -> str:
     v = _clean_venv()
     return _scrub(_run([str(v / "bin" / "python"), "-m", "uvicorn", "main:app"], PROJECTS))
@@ -220,6 +226,9 @@ def _add(page: str, cause: str, pos: Callable[[], str], neg: Callable[[], str]) 
 
 
 _add("python-import-errors", "module-not-installed", module_not_installed, distutils_removed)
+# the same cause as uvicorn prints it: the app module was found, its own import failed
+CASES["packaging/python-import-errors.module-not-installed.pos.uvicorn.log"] = (
+    _uvicorn_dependency_missing, "python-import-errors/module-not-installed", "pos")
 _add("python-import-errors", "python-m-module-missing", python_m_missing, module_not_installed)
 _add("python-import-errors", "module-spec-wrong-dir", module_spec_wrong_dir, python_m_missing)
 _add("python-import-errors", "script-path-not-found", cant_open_file, open_missing_config)
