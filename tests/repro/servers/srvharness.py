@@ -204,7 +204,10 @@ _KEY_LINE = re.compile(
     r'" \d{3}(?: [A-Za-z ]+)?$|" \[accepted\]$|^HTTP/\d(?:\.\d)? \d{3}|^[<>] |^\{"'
     r"|^(?:allow|location|access-control-[\w-]+): |^(?:WARNING|ERROR|CRITICAL):"
     r"|^\[[^\]]+\] \[\d+\] \[(?:WARNING|ERROR|CRITICAL)\]"
-    r"|^\w[\w.]*(?:Error|Exception|Warning|Disconnect\w*|Status)\b",
+    r"|^\w[\w.]*(?:Error|Exception|Warning|Disconnect\w*|Status)\b"
+    # interpreter/pip/pkg_resources lines: "python3: No module named x", "error: ...",
+    # "pkg_resources.VersionConflict: ...", "Successfully installed ..."
+    r"|^\S*python[\d.]*: |^(?:error|hint|note): |^[A-Za-z_]\w*\.[\w.]*: |^Successfully installed ",
     re.IGNORECASE,
 )
 _VOLATILE_HEADER = re.compile(r"^[<>] (?:date|Host|User-Agent):", re.IGNORECASE)
