@@ -366,6 +366,17 @@ TIMEOUT = "http-client-timeouts"
 
 REQ = "import requests\n"
 
+
+def aio(url: str) -> str:
+    """An aiohttp client (sock_read timeout 1 s) fetching ``url``."""
+    return (
+        "import asyncio\n\nimport aiohttp\n\n\nasync def main():\n"
+        "    timeout = aiohttp.ClientTimeout(total=None, sock_read=1)\n"
+        "    async with aiohttp.ClientSession(timeout=timeout) as session:\n"
+        f"        async with session.get({url!r}) as resp:\n"
+        "            print(resp.status)\n\n\nasyncio.run(main())\n"
+    )
+
 SCENARIOS: list[Scenario] = [
     # --- certificate verification -------------------------------------------------
     Scenario(
@@ -514,6 +525,32 @@ SCENARIOS: list[Scenario] = [
         "truncate", None,
         REQ + 'r = requests.get("http://localhost:{port}/export", timeout=5)\n'
         "print(len(r.content))\n",
+    ),
+    # --- aiohttp -------------------------------------------------------------------
+    Scenario(
+        f"{REFUSED}.nothing-listening.pos.aiohttp.log", f"{REFUSED}/nothing-listening",
+        None, None, aio("http://orders-api:{port}/orders"),
+        hosts=(("orders-api", "127.0.0.1"),),
+    ),
+    Scenario(
+        f"{DNS}.name-does-not-exist.pos.aiohttp.log", f"{DNS}/name-does-not-exist",
+        None, None, aio("http://orders-api.invalid:8080/orders"), dns="nxdomain",
+    ),
+    Scenario(
+        f"{TLS}.self-signed-server-cert.pos.aiohttp.log", f"{TLS}/self-signed-server-cert",
+        "ok", "self_signed", aio("https://localhost:{port}/health"),
+    ),
+    Scenario(
+        f"{RESET}.reset-by-peer.pos.aiohttp.log", f"{RESET}/reset-by-peer",
+        "reset", None, aio("http://localhost:{port}/report"),
+    ),
+    Scenario(
+        f"{RESET}.closed-without-response.pos.aiohttp.log", f"{RESET}/closed-without-response",
+        "close", None, aio("http://localhost:{port}/report"),
+    ),
+    Scenario(
+        f"{TIMEOUT}.read-timeout.pos.aiohttp.log", f"{TIMEOUT}/read-timeout",
+        "hang", None, aio("http://localhost:{port}/slow-report"), slow=True,
     ),
     # --- timeouts ------------------------------------------------------------------
     Scenario(
