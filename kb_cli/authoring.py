@@ -85,7 +85,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     dirs = _dirs(args)
     bundled = bundled_rules_dir()
     extra = [d for d in dirs if d.resolve() != bundled]
-    rules = load_rules(extra, include_bundled=not args.no_bundled)
+    rules = load_rules(extra, include_bundled=not args.no_bundled, strict=True)
     samples = collect_samples(dirs)
     outcomes = run(rules, samples)
     failed = [o for o in outcomes if not o.passed]

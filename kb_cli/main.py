@@ -7,7 +7,6 @@ rule or input error.
 from __future__ import annotations
 
 import argparse
-import codecs
 import json
 import os
 import sys
@@ -129,12 +128,19 @@ def _rule_dirs(args: argparse.Namespace) -> list[Path]:
 
 
 def _load(args: argparse.Namespace) -> RuleSet:
-    return load_rules(_rule_dirs(args), include_bundled=not args.no_bundled,
-                      use_cache=not args.no_cache)
+    rules = load_rules(_rule_dirs(args), include_bundled=not args.no_bundled,
+                       use_cache=not args.no_cache)
+    for err in rules.load_errors:
+        print(f"kb: warning: skipped a broken rule: {err}", file=sys.stderr)
+    if rules.load_errors:
+        print(f"kb: warning: {len(rules.load_errors)} rule error(s) skipped; run kb lint",
+              file=sys.stderr)
+    return rules
 
 
-def read_chunks(files: Sequence[str]) -> Iterator[str]:
-    """Stream input as text chunks; refuse binary input with a clear message."""
+def read_chunks(files: Sequence[str]) -> Iterator[bytes]:
+    """Stream input as raw chunks (the engine decodes only the lines it reports);
+    refuse binary input with a clear message."""
     streams: list[tuple[str, IO[bytes]]] = []
     if not files or files == ["-"]:
         streams.append(("<stdin>", sys.stdin.buffer))
@@ -146,7 +152,6 @@ def read_chunks(files: Sequence[str]) -> Iterator[str]:
                 raise InputProblem(f"cannot read {name}: {exc.strerror}") from None
     total = 0
     for name, stream in streams:
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         first = True
         try:
             while True:
@@ -157,8 +162,8 @@ def read_chunks(files: Sequence[str]) -> Iterator[str]:
                 if not block:
                     break
                 total += len(block)
-                yield decoder.decode(block)
-            yield decoder.decode(b"", final=True) + "\n"
+                yield block
+            yield b"\n"
         finally:
             if stream is not sys.stdin.buffer:
                 stream.close()

@@ -52,3 +52,36 @@ def _strip_fences(text: str) -> str:
             # Slack keeps text on the fence line: ```Traceback (most ...)```
             out.append(line.replace("```", ""))
     return "\n".join(out)
+
+
+_ANSI_B = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+_SLACK_LINK_B = re.compile(rb"<((?:https?|mailto|ftp)://[^|>\s]+|mailto:[^|>\s]+)(?:\|[^>]*)?>")
+_ENTITIES_B = tuple((a.encode(), b.encode()) for a, b in _ENTITIES)
+_SMART_B = tuple((k.encode(), v.encode()) for k, v in (
+    ("\u2018", "'"), ("\u2019", "'"), ("\u201a", "'"), ("\u201b", "'"), ("\u201c", '"'),
+    ("\u201d", '"'), ("\u201e", '"'), ("\u201f", '"'), ("\u2032", "'"), ("\u2033", '"'),
+    ("\u00a0", " "), ("\u2007", " "), ("\u202f", " "), ("\u200b", ""), ("\ufeff", ""),
+))
+
+
+def clean_bytes(data: bytes) -> bytes:
+    """``clean_text`` for UTF-8 bytes: each step runs only when its marker is present,
+    so a plain log passes through at memchr speed."""
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if b"\x1b" in data:
+        data = _ANSI_B.sub(b"", data)
+    if b"&" in data:
+        for entity, char in _ENTITIES_B:
+            if entity in data:
+                data = data.replace(entity, char)
+    if (b"://" in data and b"<" in data) or b"<mailto:" in data:
+        data = _SLACK_LINK_B.sub(rb"\1", data)
+    if not data.isascii():
+        for smart, plain in _SMART_B:
+            if smart in data:
+                data = data.replace(smart, plain)
+    if b"```" in data:
+        data = _strip_fences(data.decode("utf-8", "surrogateescape")).encode(
+            "utf-8", "surrogateescape")
+    return data

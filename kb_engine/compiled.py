@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 import ahocorasick
 
 from . import foreign
+from .prefilter import LiteralTable, Prefilter
+from .prefilter import build as build_prefilter
 from .regexes import Literals, required_literals
 
 if TYPE_CHECKING:
@@ -23,8 +25,24 @@ if TYPE_CHECKING:
 # Built-in probe ids (negative numbers never collide with signature probes).
 PROBE_TB_HEADER = -1
 PROBE_SYNTAX = -2
+PROBE_VERSION = -3
+PROBE_ERROR_LINE = -4
 BUILTIN_FOREIGN = {kind: -10 - i for i, kind in enumerate(sorted(foreign.LITERALS))}
 SYNTAX_NAMES = ("SyntaxError", "IndentationError", "TabError")
+VERSION_LITERALS = ("==", "Successfully installed", ".dist-info", "-packages/", "ython 3.",
+                    "ython/3.")
+ERROR_LITERALS = ("ERROR", "CRITICAL", "FATAL", "Error", "Exception")
+
+
+def builtin_literals() -> list[tuple[str, int]]:
+    """(literal, probe id) of the markers the matcher itself looks for."""
+    pairs = [("Traceback (most recent call last):", PROBE_TB_HEADER)]
+    pairs += [(name + ":", PROBE_SYNTAX) for name in SYNTAX_NAMES]
+    pairs += [(lit, PROBE_VERSION) for lit in VERSION_LITERALS]
+    pairs += [(lit, PROBE_ERROR_LINE) for lit in ERROR_LITERALS]
+    for kind, lits in foreign.LITERALS.items():
+        pairs += [(lit, BUILTIN_FOREIGN[kind]) for lit in lits]
+    return pairs
 
 
 @dataclass(frozen=True)
@@ -81,8 +99,7 @@ class CompiledRules:
     causes: list[Cause]
     sigs: list[Sig]
     probes: list[Probe]
-    line_automaton: Any  # ahocorasick.Automaton over case-sensitive literals
-    line_automaton_ci: Any  # over lower-cased caseless literals, or None
+    prefilter: Prefilter  # every literal of every probe, one pass per window
     always_probes: list[int]  # probes without a usable literal: tried on every line
     exc_index: dict[str, list[int]]  # exception type suffix -> signature ids
     frame_automaton: Any
@@ -106,8 +123,7 @@ class _Builder:
     def __init__(self) -> None:
         self.sigs: list[Sig] = []
         self.probes: list[Probe] = []
-        self.cs: dict[str, list[int]] = {}
-        self.ci: dict[str, list[int]] = {}
+        self.table = LiteralTable()
         self.always: list[int] = []
         self.exc_index: dict[str, list[int]] = {}
         self.frame_lits: dict[str, list[int]] = {}
@@ -117,12 +133,13 @@ class _Builder:
     def add_probe(self, sid: int, sub: int, lits: Literals | None, exc_line: bool = False) -> None:
         pid = len(self.probes)
         self.probes.append(Probe(pid, sid, sub, exc_line))
-        if lits is None:
+        # Caseless non-ASCII literals would need Unicode case folding on bytes: try the
+        # probe on every line instead (rare, and kb lint keeps such rules visible).
+        if lits is None or (lits.caseless and not all(s.isascii() for s in lits.strings)):
             self.always.append(pid)
             return
-        table = self.ci if lits.caseless else self.cs
         for s in lits.strings:
-            table.setdefault(s, []).append(pid)
+            self.table.add(s, pid, lits.caseless)
 
     def add_sig(self, cause: int, index: int, sig: Any, negative: bool) -> int:
         sid = len(self.sigs)
@@ -175,7 +192,9 @@ def _automaton(table: dict[str, list[int]]) -> Any:
     return auto
 
 
-def compile_pages(pages: list[tuple[Page, str]]) -> CompiledRules:
+def compile_pages(
+    pages: list[tuple[Page, str]], *, prefer_hyperscan: bool = True
+) -> CompiledRules:
     """Compile validated pages (with their source paths) into the matching form."""
     b = _Builder()
     causes: list[Cause] = []
@@ -203,17 +222,12 @@ def compile_pages(pages: list[tuple[Page, str]]) -> CompiledRules:
             cause.sigs = [b.add_sig(ci, i, s, False) for i, s in enumerate(c.signatures)]
             cause.rule_out = [b.add_sig(ci, i, s, True) for i, s in enumerate(c.rule_out)]
             causes.append(cause)
-    # Built-in probes: traceback headers, bare SyntaxErrors and foreign stack traces.
-    b.cs.setdefault("Traceback (most recent call last):", []).append(PROBE_TB_HEADER)
-    for name in SYNTAX_NAMES:
-        b.cs.setdefault(name + ":", []).append(PROBE_SYNTAX)
-    for kind, lits in foreign.LITERALS.items():
-        for lit in lits:
-            b.cs.setdefault(lit, []).append(BUILTIN_FOREIGN[kind])
+    for literal, pid in builtin_literals():
+        b.table.add(literal, pid, False)
     return CompiledRules(
         pages=page_dicts, sources=sources, causes=causes, sigs=b.sigs, probes=b.probes,
-        line_automaton=_automaton(b.cs), line_automaton_ci=_automaton(b.ci),
-        always_probes=b.always, exc_index=b.exc_index,
+        prefilter=build_prefilter(b.table, prefer_hyperscan), always_probes=b.always,
+        exc_index=b.exc_index,
         frame_automaton=_automaton(b.frame_lits), frame_always=b.frame_always,
         frame_sigs=b.frame_sigs,
     )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from .tracebacks import Lines
+
 # Literals for the prefilter; each confirmed by the pattern of its ecosystem.
 LITERALS: dict[str, tuple[str, ...]] = {
     "java": ("\tat ", "    at ", "Caused by: ", "Exception in thread \""),
@@ -36,7 +38,7 @@ def confirm(kind: str, line: str) -> bool:
     return bool(_CONFIRM[kind].search(line))
 
 
-def blocks(marked: dict[int, str], lines: list[str]) -> list[tuple[int, int, str]]:
+def blocks(marked: dict[int, str], lines: Lines) -> list[tuple[int, int, str]]:
     """Merge confirmed lines into (first, last, kind) blocks, reaching back to the header."""
     out: list[tuple[int, int, str]] = []
     for idx in sorted(marked):

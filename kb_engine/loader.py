@@ -196,8 +196,15 @@ def cache_dir() -> Path:
     return Path(base) / "kb"
 
 
+def _backend() -> bool:
+    """True to use Hyperscan when installed; KB_PREFILTER=ahocorasick forces the fallback."""
+    return os.environ.get("KB_PREFILTER", "auto").lower() != "ahocorasick"
+
+
 def _cache_key(files: list[Path]) -> str:
-    h = hashlib.sha256(f"{CACHE_FORMAT}|{sys.version}".encode())
+    from .prefilter import HAVE_HYPERSCAN
+
+    h = hashlib.sha256(f"{CACHE_FORMAT}|{sys.version}|{HAVE_HYPERSCAN and _backend()}".encode())
     from . import __version__
 
     h.update(__version__.encode())
@@ -234,11 +241,13 @@ def _write_cache(key: str, compiled: CompiledRules) -> None:
 
 def load_rules(
     paths: Sequence[Path | str] | None = None, *, include_bundled: bool = True,
-    use_cache: bool = True,
+    use_cache: bool = True, strict: bool = False,
 ) -> RuleSet:
     """Load the bundled pack plus ``paths`` (later ids override earlier ones).
 
-    Raises RuleSetError carrying every error when any rule file is invalid.
+    A broken rule file must not stop a diagnosis at 3 a.m.: by default its page is skipped
+    and the problem is kept in ``RuleSet.load_errors``. With ``strict=True`` any error
+    raises RuleSetError carrying every error (what ``kb lint`` and CI want).
     """
     from .ruleset import RuleSet
 
@@ -246,13 +255,16 @@ def load_rules(
     files = rule_files(dirs)
     key = _cache_key(files) if use_cache else ""
     compiled = _read_cache(key) if use_cache else None
+    errors: list[RuleError] = []
     if compiled is None:
         from .compiled import compile_pages
 
         pages, errors = collect(dirs)
-        if errors:
+        if errors and strict:
             raise RuleSetError(errors)
-        compiled = compile_pages(pages)
-        if use_cache:
+        compiled = compile_pages(pages, prefer_hyperscan=_backend())
+        if use_cache and not errors:
             _write_cache(key, compiled)
-    return RuleSet(compiled, dirs)
+    rules = RuleSet(compiled, dirs)
+    rules.load_errors = errors
+    return rules

@@ -20,22 +20,24 @@ from dataclasses import dataclass, field
 from . import foreign
 from .compiled import (
     BUILTIN_FOREIGN,
+    PROBE_ERROR_LINE,
     PROBE_SYNTAX,
     PROBE_TB_HEADER,
-    SYNTAX_NAMES,
+    PROBE_VERSION,
     CompiledRules,
     Sig,
+    builtin_literals,
 )
+from .prefilter import Candidates
 from .regexes import compile_re2
-from .tracebacks import HEADER, ParsedException, Traceback, parse_bare_syntax_error, parse_traceback
+from .tracebacks import ParsedException, Traceback, parse_bare_syntax_error, parse_traceback
 from .versions import find_versions
-from .windows import window_match, windows
+from .windows import WindowLines, window_match, windows
 
 MAX_HITS_PER_SIG = 20
 MAX_LINE_HITS = 2000
 MAX_EVIDENCE_TEXT = 500
 MAX_TRACEBACKS = 500
-_FOREIGN_BY_ID = {v: k for k, v in BUILTIN_FOREIGN.items()}
 _EXC_ON_LINE = re.compile(
     r"(?:^|[\s:(\[\"'=|])((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?:: ?(.*))?$"
 )
@@ -94,30 +96,31 @@ class Scanner:
         self.first_error: tuple[int, str] | None = None
 
     # -- windows -----------------------------------------------------------------
-    def scan(self, chunks: Iterable[str]) -> ScanResult:
-        for base, lines in windows(chunks):
-            self._window(base, lines)
+    def scan(self, chunks: Iterable[bytes]) -> ScanResult:
+        for base, window in windows(chunks):
+            self._window(base, window)
         return self._result()
 
-    def _window(self, base: int, lines: list[str]) -> None:
-        text = "\n".join(lines)
+    def _window(self, base: int, window: bytes) -> None:
+        candidates, lines = self._candidates(window)
         self.lines_seen = base + len(lines)
-        find_versions(text, self.versions)
+        for local in sorted(candidates.pop(PROBE_VERSION, {})):
+            find_versions(lines[local], self.versions)
+        errs = candidates.pop(PROBE_ERROR_LINE, {})
         if self.first_error is None:
-            m = _ERROR_LINE.search(text)
-            if m:
-                idx = text.count("\n", 0, m.start())
-                self.first_error = (base + idx, lines[idx])
-        candidates = self._candidates(text, lines)
+            for local in sorted(errs):
+                if _ERROR_LINE.search(lines[local]):
+                    self.first_error = (base + local, lines[local][:MAX_EVIDENCE_TEXT])
+                    break
         tb_lines: set[int] = set()
-        for local in sorted(candidates.pop(PROBE_TB_HEADER, set())):
+        for local in sorted(candidates.pop(PROBE_TB_HEADER, {})):
             if local in tb_lines or len(self.tracebacks) >= MAX_TRACEBACKS:
                 continue
             tb = parse_traceback(lines, local)
             if tb:
                 tb_lines.update(range(tb.first_line, tb.last_line + 1))
                 self._add_traceback(tb, base, lines)
-        for local in sorted(candidates.pop(PROBE_SYNTAX, set())):
+        for local in sorted(candidates.pop(PROBE_SYNTAX, {})):
             if local in tb_lines:
                 continue
             tb = parse_bare_syntax_error(lines, local)
@@ -126,48 +129,43 @@ class Scanner:
                 self._add_traceback(tb, base, lines)
         marks: dict[int, str] = {}
         for kind, pid in BUILTIN_FOREIGN.items():
-            for local in candidates.pop(pid, set()):
+            for local in candidates.pop(pid, {}):
                 if local not in tb_lines and foreign.confirm(kind, lines[local]):
                     marks[local] = kind
         for first, last, kind in foreign.blocks(marks, lines):
             self.foreign_blocks.append((base + first, base + last, kind))
         self._confirm_probes(candidates, base, lines, tb_lines)
 
-    def _candidates(self, text: str, lines: list[str]) -> dict[int, set[int]]:
-        """probe id -> local line indexes worth confirming."""
+    def _candidates(self, window: bytes) -> tuple[Candidates, WindowLines]:
+        """probe id -> {local line: offset} worth confirming, and the window's lines."""
         rules = self.rules
-        out: dict[int, set[int]] = {}
         if not self.use_prefilter:
-            every = set(range(len(lines)))
-            for probe in rules.probes:
-                out[probe.pid] = set(every)
-            # Built-in probes are literal tests by definition: check them line by line.
-            for literal, pid in _builtin_literals():
-                out.setdefault(pid, set()).update(
-                    i for i, line in enumerate(lines) if literal in line)
-            return out
-        for automaton, haystack in (
-            (rules.line_automaton, text),
-            (rules.line_automaton_ci, text.lower() if rules.line_automaton_ci else ""),
-        ):
-            if automaton is None:
-                continue
-            line = 0
-            prev = 0
-            for end, pids in automaton.iter(haystack):
-                line += haystack.count("\n", prev, end)
-                prev = end
-                for pid in pids:
-                    out.setdefault(pid, set()).add(line)
+            return self._every_line(window)
+        out = rules.prefilter.candidates(window)
+        known: dict[int, int] = {}
+        for found in out.values():
+            known.update(found)
+        lines = WindowLines(window, known)
         if rules.always_probes:
-            every = set(range(len(lines)))
+            every = {i: lines.start(i) for i in range(len(lines))}
             for pid in rules.always_probes:
-                out.setdefault(pid, set()).update(every)
-        return out
+                out.setdefault(pid, {}).update(every)
+        return out, lines
+
+    def _every_line(self, window: bytes) -> tuple[Candidates, WindowLines]:
+        """The reference path: every probe on every line (tests compare it with the prefilter)."""
+        lines = WindowLines(window)
+        every = {i: lines.start(i) for i in range(len(lines))}
+        out: Candidates = {probe.pid: dict(every) for probe in self.rules.probes}
+        # Built-in probes are literal tests by definition: check them line by line.
+        for literal, pid in builtin_literals():
+            hits = {i: every[i] for i in range(len(lines)) if literal in lines[i]}
+            out.setdefault(pid, {}).update(hits)
+        return out, lines
 
     # -- line probes ---------------------------------------------------------------
     def _confirm_probes(
-        self, candidates: dict[int, set[int]], base: int, lines: list[str], tb_lines: set[int]
+        self, candidates: Candidates, base: int, lines: WindowLines, tb_lines: set[int]
     ) -> None:
         rules = self.rules
         for pid, locals_ in candidates.items():
@@ -211,7 +209,7 @@ class Scanner:
                 self._hit(sig, lineno, line, caps)
 
     # -- tracebacks ------------------------------------------------------------------
-    def _add_traceback(self, tb: Traceback, base: int, lines: list[str]) -> None:
+    def _add_traceback(self, tb: Traceback, base: int, lines: WindowLines) -> None:
         first = tb.first_line
         _shift(tb, base)
         self.tracebacks.append(tb)
@@ -234,7 +232,7 @@ class Scanner:
                         self._fail(sig, err)
         self._frames(tb, base, lines)
 
-    def _frames(self, tb: Traceback, base: int, lines: list[str]) -> None:
+    def _frames(self, tb: Traceback, base: int, lines: WindowLines) -> None:
         rules = self.rules
         if not rules.frame_sigs:
             return
@@ -310,14 +308,6 @@ class Scanner:
                     self._hit(sig, ln, self.line_text.get(ln, ""), {})
 
 
-def _builtin_literals() -> list[tuple[str, int]]:
-    pairs = [(HEADER, PROBE_TB_HEADER)]
-    pairs += [(name + ":", PROBE_SYNTAX) for name in SYNTAX_NAMES]
-    for kind, lits in foreign.LITERALS.items():
-        pairs += [(lit, BUILTIN_FOREIGN[kind]) for lit in lits]
-    return pairs
-
-
 def _suffixes(qualified: str) -> Iterator[str]:
     parts = qualified.split(".")
     for i in range(len(parts)):
@@ -347,16 +337,17 @@ def _shift(tb: Traceback, base: int) -> None:
 
 
 def scan_text(
-    rules: CompiledRules, chunks: Iterable[str], *, use_prefilter: bool = True
+    rules: CompiledRules, data: str | bytes | Iterable[str | bytes], *,
+    use_prefilter: bool = True,
 ) -> ScanResult:
-    """Scan an input given as one string or an iterable of string chunks."""
-    if isinstance(chunks, str):
-        chunks = [chunks]
+    """Scan an input given as text or UTF-8 bytes, whole or as an iterable of chunks."""
+    chunks: Iterable[str | bytes] = [data] if isinstance(data, str | bytes) else data
     scanner = Scanner(rules, use_prefilter=use_prefilter)
 
-    def counted() -> Iterator[str]:
+    def as_bytes() -> Iterator[bytes]:
         for c in chunks:
-            scanner.bytes_seen += len(c) if c.isascii() else len(c.encode("utf-8", "replace"))
-            yield c
+            b = c.encode("utf-8", "surrogatepass") if isinstance(c, str) else c
+            scanner.bytes_seen += len(b)
+            yield b
 
-    return scanner.scan(counted())
+    return scanner.scan(as_bytes())

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .compiled import CompiledRules
+from .errors import RuleError
 from .matcher import scan_text
 from .report import Report
 from .scoring import DEFAULT_MIN_CONFIDENCE, rank
@@ -23,19 +24,21 @@ class RuleSet:
         self.compiled = compiled
         self.dirs = list(dirs or [])
         self._search: SearchIndex | None = None
+        self.load_errors: list[RuleError] = []  # pages skipped at load (see load_rules)
 
     def diagnose(
-        self, text: str | Iterable[str], *, top: int = 5,
+        self, text: str | bytes | Iterable[str | bytes], *, top: int = 5,
         min_confidence: float = DEFAULT_MIN_CONFIDENCE, explain: bool = False,
         use_prefilter: bool = True,
     ) -> Report:
-        """Diagnose a paste or log (a string, or an iterable of string chunks for big logs)."""
+        """Diagnose a paste or log: text or UTF-8 bytes, whole or as an iterable of chunks
+        (a 1 GB log streams through in windows; memory stays flat)."""
         scan = scan_text(self.compiled, text, use_prefilter=use_prefilter)
         return rank(self.compiled, scan, top=top, min_confidence=min_confidence,
                     explain=explain)
 
     def match_counts(
-        self, text: str | Iterable[str], *, use_prefilter: bool = True
+        self, text: str | bytes | Iterable[str | bytes], *, use_prefilter: bool = True
     ) -> dict[str, int]:
         """Lines matched per regex signature (``page/cause#signatures[i]``): for benchmarks
         and tests that compare kb's matching with a naive per-line loop."""

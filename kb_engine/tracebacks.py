@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import Enum, auto
+from typing import Protocol
 
 HEADER = "Traceback (most recent call last):"
 GROUP_HEADER = "Exception Group Traceback (most recent call last):"
@@ -39,6 +40,14 @@ _MAX_TB_LINES = 5000
 _MAX_DETAIL = 40
 _SITE = re.compile(r".*/(?:site-packages|dist-packages)/")
 _STDLIB = re.compile(r".*/lib/python\d\.\d+/")
+
+
+class Lines(Protocol):
+    """Indexable lines: a list, or the matcher's lazily decoded window."""
+
+    def __getitem__(self, index: int, /) -> str: ...
+
+    def __len__(self) -> int: ...
 
 
 @dataclass
@@ -122,7 +131,7 @@ def _prefix_shape(prefix: str) -> re.Pattern[str] | None:
 class _Lines:
     """The input lines with the traceback's log prefix and group bars removed."""
 
-    def __init__(self, lines: list[str], prefix: re.Pattern[str] | None) -> None:
+    def __init__(self, lines: Lines, prefix: re.Pattern[str] | None) -> None:
         self._lines = lines
         self._prefix = prefix
         self.group_depth = 0
@@ -152,7 +161,7 @@ class _Lines:
         return raw, ok, depth
 
 
-def parse_traceback(lines: list[str], start: int) -> Traceback | None:
+def parse_traceback(lines: Lines, start: int) -> Traceback | None:
     """Parse the traceback whose header is on ``lines[start]``."""
     head = lines[start]
     pos = head.find(HEADER)
@@ -276,7 +285,7 @@ def _exception(
     )
 
 
-def parse_bare_syntax_error(lines: list[str], exc_line: int) -> Traceback | None:
+def parse_bare_syntax_error(lines: Lines, exc_line: int) -> Traceback | None:
     """A SyntaxError printed without a header (``python -c``, compileall): frame, code, caret."""
     start = exc_line
     for j in range(exc_line - 1, max(-1, exc_line - 5), -1):
@@ -288,7 +297,7 @@ def parse_bare_syntax_error(lines: list[str], exc_line: int) -> Traceback | None
     m = _FRAME.match(lines[start])
     assert m is not None
     frame = _frame(m, start)
-    code = [ln.strip() for ln in lines[start + 1: exc_line] if ln.strip()]
+    code = [lines[j].strip() for j in range(start + 1, exc_line) if lines[j].strip()]
     frame.code = next((c for c in code if not _is_caret(c)), None)
     exc = _exception(lines[exc_line].strip(), exc_line, [frame], None, 0)
     if exc is None or not exc.syntax:

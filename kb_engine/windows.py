@@ -7,41 +7,97 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Iterator
 
-from .cleanup import clean_text
+from .cleanup import clean_bytes
 from .tracebacks import HEADER
+
+_HEADER_B = HEADER.encode()
 
 WINDOW_BYTES = 2 * 1024 * 1024
 
 
-def windows(chunks: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
-    """Yield (first line number, lines) windows of whole, cleaned lines.
+def windows(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
+    """Yield (first line number, cleaned window) pairs of whole lines, no trailing newline.
 
     A traceback that starts near the end of a window is carried into the next one
     so that it is parsed whole.
     """
-    pending = ""
+    pending = b""
     base = 0
     for chunk in chunks:
         pending += chunk
         if len(pending) < WINDOW_BYTES:
             continue
-        cut = pending.rfind("\n")
+        cut = pending.rfind(b"\n")
         if cut < 0:
             continue
         body, pending = pending[:cut], pending[cut + 1:]
-        keep = body.rfind(HEADER, max(0, len(body) - 64 * 1024))
+        keep = body.rfind(_HEADER_B, max(0, len(body) - 64 * 1024))
         if keep >= 0:
-            line_start = body.rfind("\n", 0, keep) + 1
+            line_start = body.rfind(b"\n", 0, keep) + 1
             if line_start > 0:
-                pending = body[line_start:] + "\n" + pending
+                pending = body[line_start:] + b"\n" + pending
                 body = body[: line_start - 1]
-        lines = clean_text(body).split("\n")
-        yield base, lines
-        base += len(lines)
-    lines = clean_text(pending).split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    yield base, lines
+        if body.endswith(b"\r"):
+            body = body[:-1]  # the CR of a CRLF split at the window's end
+        body = clean_bytes(body)
+        yield base, body
+        base += body.count(b"\n") + 1
+    if pending.endswith(b"\n"):
+        pending = pending[:-1]
+    if pending:
+        yield base, clean_bytes(pending)
+
+
+class WindowLines:
+    """Lines of a window, decoded on demand: only lines someone looks at cost anything.
+
+    ``known`` maps line indexes to an offset inside that line (the prefilter's hits);
+    other lines are reached by walking from the nearest known one.
+    """
+
+    def __init__(self, window: bytes, known: dict[int, int] | None = None) -> None:
+        self.window = window
+        self.n = window.count(b"\n") + 1 if window else 0
+        self._start: dict[int, int] = {0: 0}
+        self._text: dict[int, str] = {}
+        for idx, off in (known or {}).items():
+            self._start.setdefault(idx, window.rfind(b"\n", 0, off) + 1)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def start(self, idx: int) -> int:
+        got = self._start.get(idx)
+        if got is not None:
+            return got
+        prev = self._start.get(idx - 1)
+        if prev is not None:  # sequential reading, as the traceback parser does
+            got = self.window.index(b"\n", prev) + 1
+            self._start[idx] = got
+            return got
+        nxt = self._start.get(idx + 1)
+        if nxt is not None and nxt > 0:  # looking back from a known line
+            got = self.window.rfind(b"\n", 0, nxt - 1) + 1
+            self._start[idx] = got
+            return got
+        below = max((k for k in self._start if k < idx), default=0)
+        pos = self._start[below]
+        for k in range(below + 1, idx + 1):
+            pos = self.window.index(b"\n", pos) + 1
+            self._start[k] = pos
+        return pos
+
+    def __getitem__(self, idx: int) -> str:
+        if idx < 0 or idx >= self.n:
+            raise IndexError(idx)
+        text = self._text.get(idx)
+        if text is None:
+            s = self.start(idx)
+            e = self.window.find(b"\n", s)
+            raw = self.window[s:] if e < 0 else self.window[s:e]
+            text = raw.decode("utf-8", "replace")
+            self._text[idx] = text
+        return text
 
 
 def window_match(per_sub: list[list[int]], window: int, ordered: bool) -> list[int] | None:

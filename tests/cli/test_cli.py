@@ -78,12 +78,13 @@ def test_exit_codes_follow_grep() -> None:
     assert kb("diagnose", "--top", "x").returncode == 2
 
 
-def test_rule_errors_name_file_and_line_and_exit_2() -> None:
-    res = kb("diagnose", "--rules", str(ROOT / "tests" / "fixtures" / "bad"), "--no-bundled",
-             stdin=b"x\n")
-    assert res.returncode == 2
+def test_a_broken_rule_is_named_and_skipped_and_diagnosis_goes_on() -> None:
+    res = kb("diagnose", "--rules", str(ROOT / "tests" / "fixtures" / "bad"), "--rules",
+             str(PACK), "--no-bundled", str(DEMO / "demo-errors.pool.pos.log"))
+    assert res.returncode == 0
     assert re.search(r"broken-rule\.yaml:4: colour: Extra inputs are not permitted", res.stderr)
     assert "Traceback (most recent call last)" not in res.stderr
+    assert "demo-errors/pool" in res.stdout
 
 
 def test_lint_collects_every_error_compiler_style() -> None:

@@ -15,7 +15,7 @@ FIX = Path(__file__).resolve().parent.parent / "fixtures"
 
 def test_all_errors_come_back_with_file_line_and_field() -> None:
     with pytest.raises(RuleSetError) as info:
-        load_rules([FIX / "bad"], include_bundled=False, use_cache=False)
+        load_rules([FIX / "bad"], include_bundled=False, use_cache=False, strict=True)
     msgs = [str(e) for e in info.value.errors]
     broken = str(FIX / "bad" / "broken-rule.yaml")
     assert f"{broken}:4: colour: Extra inputs are not permitted" in msgs
@@ -64,3 +64,10 @@ def test_bundled_pack_loads_and_is_shipped_in_the_package() -> None:
     rules = load_rules(use_cache=False)
     assert "python-recursion" in rules.page_ids()
     assert rules.source("python-recursion").endswith("python-recursion.yaml")
+
+
+def test_by_default_a_broken_page_is_skipped_and_reported() -> None:
+    rules = load_rules([FIX / "bad", FIX / "pack"], include_bundled=False, use_cache=False)
+    assert "demo-errors" in rules.page_ids()
+    assert "broken-rule" not in rules.page_ids()
+    assert any("colour" in str(e) for e in rules.load_errors)

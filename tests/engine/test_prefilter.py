@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from kb_engine import RuleSet, load_rules
-from kb_engine.loader import corpus_files, rule_files, sample_files
+from kb_engine import RuleSet
+from kb_engine.cleanup import clean_bytes
+from kb_engine.compiled import compile_pages
+from kb_engine.loader import bundled_rules_dir, collect, corpus_files, rule_files, sample_files
+from kb_engine.prefilter import HAVE_HYPERSCAN, AhoCorasickPrefilter, HyperscanPrefilter
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKS = [ROOT / "rules", ROOT / "tests" / "fixtures" / "pack"]
@@ -20,9 +23,16 @@ def _inputs() -> list[Path]:
     return out + corpus_files(PACKS)
 
 
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return load_rules([PACKS[1]], use_cache=False)
+@pytest.fixture(scope="module", params=["hyperscan", "ahocorasick"])
+def rules(request: pytest.FixtureRequest) -> RuleSet:
+    if request.param == "hyperscan" and not HAVE_HYPERSCAN:
+        pytest.skip("no hyperscan wheel on this platform")
+    pages, errors = collect([bundled_rules_dir(), PACKS[1]])
+    assert not errors
+    compiled = compile_pages(pages, prefer_hyperscan=request.param == "hyperscan")
+    expected = HyperscanPrefilter if request.param == "hyperscan" else AhoCorasickPrefilter
+    assert isinstance(compiled.prefilter, expected)
+    return RuleSet(compiled)
 
 
 @pytest.mark.parametrize("path", _inputs(), ids=lambda p: p.name)
@@ -32,3 +42,28 @@ def test_prefilter_gives_identical_reports(rules: RuleSet, path: Path) -> None:
     slow = rules.diagnose(text, explain=True, min_confidence=0.0,
                           use_prefilter=False).to_dict(explain=True)
     assert fast == slow
+
+
+ADVERSARIAL = [
+    ("long-line", b"aaa QueuePool limit of size " * 400_000),
+    ("repeated-literals", (b"Traceback (most recent call last): Error ERROR == " * 2000 + b"\n")
+     * 50),
+    ("pathological", bytes(range(1, 256)) * 20_000),
+]
+
+
+@pytest.mark.parametrize(("name", "data"), ADVERSARIAL, ids=[a[0] for a in ADVERSARIAL])
+def test_adversarial_input_same_answers_on_the_bounded_path(
+    rules: RuleSet, name: str, data: bytes
+) -> None:
+    # These inputs blow the literal-occurrence budget, so the bounded path answers.
+    fast = rules.compiled.prefilter.candidates(data)
+    from kb_engine.windows import WindowLines
+
+    lines = WindowLines(data)
+    for pid, found in fast.items():
+        for line in found:
+            assert 0 <= line < len(lines), (name, pid)
+    report = rules.diagnose([data[i:i + 65536] for i in range(0, len(data), 65536)])
+    cleaned = clean_bytes(data)  # a bare CR ends a line, as terminals show it
+    assert report.lines == cleaned.count(b"\n") + (0 if cleaned.endswith(b"\n") else 1)

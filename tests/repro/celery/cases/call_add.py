@@ -1,0 +1,4 @@
+from tasks import add
+
+add.delay(2, 3)
+print("sent")

@@ -1,0 +1,4 @@
+from tasks import crunch_numbers
+
+crunch_numbers.delay()
+print("sent")
