@@ -541,6 +541,12 @@ SCENARIOS: list[Scenario] = [
         "ok", "self_signed", aio("https://localhost:{port}/health"),
     ),
     Scenario(
+        f"{TLS}.system-ca-store-missing.pos.aiohttp.log", f"{TLS}/system-ca-store-missing",
+        "ok", "good_chain", aio("https://localhost:{port}/health"),
+        env=(("SSL_CERT_FILE", "/etc/ssl/certs/missing-bundle.pem"),
+             ("SSL_CERT_DIR", "/nonexistent")),
+    ),
+    Scenario(
         f"{RESET}.reset-by-peer.pos.aiohttp.log", f"{RESET}/reset-by-peer",
         "reset", None, aio("http://localhost:{port}/report"),
     ),
