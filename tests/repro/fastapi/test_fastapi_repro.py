@@ -418,3 +418,35 @@ CASES_POOL = {
     "leak-neg": _pool_case("sync-db-in-async-endpoint", "neg"),
     "fixed": _pool_case("session-leak", "neg"),
 }
+
+
+# --- claims of the founding runbook that turned out false: the working behaviour ----------------
+@pytest.mark.parametrize("version", ["new", "old"])
+def test_claims_check(version: str) -> None:
+    """apps/claims_check.py exercises what the runbook said would fail (docs/fastapi-claims.md)."""
+    import json
+
+    text = script(version, "claims_check")
+    out, _ = json.JSONDecoder().raw_decode(text[text.index("{"):])
+    assert out["sync_generator_in_async_endpoint"] == [
+        200,
+        {"db": "real-db", "user": "real-user", "page": 3, "ok": True},
+    ]
+    assert out["dependency_threads"] == {
+        "order": ["setup", "endpoint", "teardown"],
+        "setup_off_endpoint_thread": True,
+        "teardown_off_endpoint_thread": True,
+    }
+    assert out["partial"] == {"name": "from-partial"}
+    assert out["lambda"] == {"name": "from-lambda"}
+    assert out["openapi_status"] == 200
+    assert out["cache_two_requests"] == [{"a": 1, "b": 1, "c": 2}, {"a": 3, "b": 3, "c": 4}]
+    assert out["comprehension"] == 200
+    assert out["lambda_overrides"]["db"] == "lambda-override"
+    assert out["lambda_overrides"]["user"] == "sync-lambda-for-async"
+    assert out["mismatched_signature_overrides"]["db"] == "async-override-for-sync-generator"
+    assert out["mismatched_signature_overrides"]["user"] == "sync-override-for-async-x"
+    assert out["partial_override"]["db"] == "partial-override"
+    assert out["wrong_key_override_ignored"]["db"] == "real-db"
+    assert out["run_sync"] == "TypeError: Depends() got an unexpected keyword argument 'run_sync'"
+    assert out["docs"] == [200, "text/html; charset=utf-8"]
