@@ -248,10 +248,20 @@ _add("pkg-resources", "distribution-not-found", distribution_not_found, version_
 _add("pkg-resources", "version-conflict", version_conflict, distribution_not_found)
 _add("pkg-resources", "pkg-resources-missing", pkg_resources_missing, module_not_installed)
 
+def _debian_pip() -> str:
+    """/usr/bin/python3 when it has pip and a PEP 668 marker, else ""."""
+    marker = list(Path("/usr/lib").glob("python3*/EXTERNALLY-MANAGED"))
+    if not marker or not Path("/usr/bin/python3").exists():
+        return ""
+    probe = subprocess.run(["/usr/bin/python3", "-m", "pip", "--version"], capture_output=True,
+                           check=False, timeout=60)
+    return "/usr/bin/python3" if probe.returncode == 0 else ""
+
+
 # what each case needs from the machine (tests skip, with the reason, when it is absent)
-NEEDS: dict[Callable[[], str], tuple[str, str]] = {
-    distutils_removed: (PY312, "a python3.12 interpreter"),
-    externally_managed: ("/usr/bin/python3", "Debian's python3 with pip (PEP 668 marker)"),
+NEEDS: dict[Callable[[], str], tuple[Callable[[], str], str]] = {
+    distutils_removed: (lambda: PY312, "a python3.12 interpreter"),
+    externally_managed: (_debian_pip, "Debian's python3 with pip and a PEP 668 marker"),
 }
 
 
