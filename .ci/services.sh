@@ -114,13 +114,13 @@ start_cluster "$PGVER" kbaux 5433
 wait_pg() {  # port
     local i
     for i in $(seq 1 60); do
-        if "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$1" -t 1; then return 0; fi
+        if "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$1" -U kb -d "${2:-kb_test}" -t 1; then return 0; fi
         sleep 0.5
     done
     die "PostgreSQL on 127.0.0.1:$1 not ready after 30 s"
 }
 wait_pg 5432
-wait_pg 5433
+wait_pg 5433 kb_trust
 
 ensure_role_db() {  # port role password database...
     local port=$1 role=$2 pw=$3; shift 3
@@ -157,6 +157,7 @@ unix_socket_dir =
 auth_type = plain
 auth_file = /etc/pgbouncer/kb-tests-users.txt
 pool_mode = transaction
+admin_users = kb
 default_pool_size = 1
 max_client_conn = 50
 server_tls_sslmode = disable
@@ -168,10 +169,13 @@ echo '"kb" "kb"' > /etc/pgbouncer/kb-tests-users.txt
 chown postgres:postgres /etc/pgbouncer/kb-tests.ini /etc/pgbouncer/kb-tests-users.txt
 chmod 640 /etc/pgbouncer/kb-tests-users.txt
 chown postgres:postgres /run/postgresql
-if "$PGBIN/pg_isready" -q -h 127.0.0.1 -p 6432 -d kb_test -t 1; then
-    # already running: reload the config (SIGHUP) so edits above take effect
-    kill -HUP "$(cat /run/postgresql/kb-pgbouncer.pid 2>/dev/null || echo 0)" 2>/dev/null || true
+PGB_PID=$(cat /run/postgresql/kb-pgbouncer.pid 2>/dev/null || true)
+if [ -n "$PGB_PID" ] && kill -0 "$PGB_PID" 2>/dev/null; then
+    # ours is already running: reload the config (SIGHUP) so edits above take effect
+    kill -HUP "$PGB_PID"
 else
+    # a packaged pgbouncer service (started by the package on systemd hosts) would hold 6432
+    systemctl stop pgbouncer >/dev/null 2>&1 || service pgbouncer stop >/dev/null 2>&1 || true
     log "starting pgbouncer"
     rm -f /run/postgresql/kb-pgbouncer.pid
     as_pg pgbouncer -q -d /etc/pgbouncer/kb-tests.ini
