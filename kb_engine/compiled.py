@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 import ahocorasick
 
 from . import foreign
-from .prefilter import LiteralTable, Prefilter
+from .prefilter import HAVE_HYPERSCAN, LiteralTable, Prefilter, hyperscan_accepts
 from .prefilter import build as build_prefilter
-from .regexes import Literals, required_literals
+from .regexes import Literals, hyperscan_expression, required_literals
 
 if TYPE_CHECKING:
     from .model import Page
@@ -120,7 +120,8 @@ def _label(kind: str, sig: Any) -> str:
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, hyperscan: bool) -> None:
+        self.hyperscan = hyperscan
         self.sigs: list[Sig] = []
         self.probes: list[Probe] = []
         self.table = LiteralTable()
@@ -130,9 +131,16 @@ class _Builder:
         self.frame_always: list[int] = []
         self.frame_sigs: list[int] = []
 
-    def add_probe(self, sid: int, sub: int, lits: Literals | None, exc_line: bool = False) -> None:
+    def add_probe(self, sid: int, sub: int, lits: Literals | None, exc_line: bool = False,
+                  pattern: str | None = None, ignore_case: bool = False) -> None:
         pid = len(self.probes)
         self.probes.append(Probe(pid, sid, sub, exc_line))
+        if self.hyperscan and pattern is not None and lits is not None and all(
+                s.isascii() for s in lits.strings):
+            expr = hyperscan_expression(pattern, ignore_case)
+            if expr is not None and hyperscan_accepts(expr, lits.caseless):
+                self.table.add_regex(pid, expr, lits.caseless, tuple(sorted(lits.strings)))
+                return
         # Caseless non-ASCII literals would need Unicode case folding on bytes: try the
         # probe on every line instead (rare, and kb lint keeps such rules visible).
         if lits is None or (lits.caseless and not all(s.isascii() for s in lits.strings)):
@@ -150,12 +158,14 @@ class _Builder:
         )
         if kind == "regex":
             s = Sig(**common, patterns=(sig.pattern,), ignore_case=sig.ignore_case)
-            self.add_probe(sid, 0, required_literals(sig.pattern, sig.ignore_case))
+            self.add_probe(sid, 0, required_literals(sig.pattern, sig.ignore_case),
+                           pattern=sig.pattern, ignore_case=sig.ignore_case)
         elif kind == "lines":
             s = Sig(**common, patterns=tuple(sig.patterns), ignore_case=sig.ignore_case,
                     ordered=sig.ordered, window=sig.window)
             for sub, pattern in enumerate(sig.patterns):
-                self.add_probe(sid, sub, required_literals(pattern, sig.ignore_case))
+                self.add_probe(sid, sub, required_literals(pattern, sig.ignore_case),
+                               pattern=pattern, ignore_case=sig.ignore_case)
         elif kind == "exception":
             s = Sig(**common, patterns=(sig.message or "",), ignore_case=sig.ignore_case,
                     exc_type=sig.type, where=sig.where)
@@ -196,7 +206,7 @@ def compile_pages(
     pages: list[tuple[Page, str]], *, prefer_hyperscan: bool = True
 ) -> CompiledRules:
     """Compile validated pages (with their source paths) into the matching form."""
-    b = _Builder()
+    b = _Builder(prefer_hyperscan and HAVE_HYPERSCAN)
     causes: list[Cause] = []
     page_dicts: dict[str, dict[str, Any]] = {}
     sources: dict[str, str] = {}

@@ -36,12 +36,27 @@ _BUDGET_PER_LINE = 4
 _BUDGET_MIN = 20_000
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One pattern of the prefilter: a literal, or (Hyperscan only) a whole-regex superset.
+
+    ``literals`` are what the portable backend and the bounded path search for.
+    """
+
+    expr: bytes
+    is_regex: bool
+    caseless: bool
+    ids: tuple[int, ...]
+    literals: tuple[bytes, ...]
+
+
 @dataclass
 class LiteralTable:
-    """literal -> probe ids, split by case sensitivity (caseless literals are lower-cased)."""
+    """literal -> probe ids (caseless literals lower-cased), plus per-probe regex entries."""
 
     exact: dict[str, list[int]] = field(default_factory=dict)
     caseless: dict[str, list[int]] = field(default_factory=dict)
+    regexes: list[tuple[int, bytes, bool, tuple[str, ...]]] = field(default_factory=list)
 
     def add(self, literal: str, pid: int, caseless: bool) -> None:
         table = self.caseless if caseless else self.exact
@@ -49,9 +64,21 @@ class LiteralTable:
         if pid not in ids:
             ids.append(pid)
 
-    def entries(self) -> list[tuple[bytes, bool, tuple[int, ...]]]:
-        out = [(lit.encode(), False, tuple(ids)) for lit, ids in sorted(self.exact.items())]
-        out += [(lit.encode(), True, tuple(ids)) for lit, ids in sorted(self.caseless.items())]
+    def add_regex(self, pid: int, expr: bytes, caseless: bool, literals: tuple[str, ...]) -> None:
+        self.regexes.append((pid, expr, caseless, literals))
+
+    def entries(self, with_regexes: bool) -> list[Entry]:
+        out: list[Entry] = []
+        for ci, table in ((False, self.exact), (True, self.caseless)):
+            for lit, ids in sorted(table.items()):
+                b = lit.encode()
+                out.append(Entry(b, False, ci, tuple(ids), (b,)))
+        for pid, expr, ci, lits in self.regexes:
+            enc = tuple((x.lower() if ci else x).encode() for x in lits)
+            if with_regexes:
+                out.append(Entry(expr, True, ci, (pid,), enc))
+            else:
+                out += [Entry(b, False, ci, (pid,), (b,)) for b in enc]
         return out
 
 
@@ -71,8 +98,8 @@ def _record(cands: Candidates, ids: Iterable[int], line: int, offset: int) -> No
 class Prefilter:
     """Base: the bounded path, shared by both backends."""
 
-    def __init__(self, table: LiteralTable) -> None:
-        self.entries = table.entries()
+    def __init__(self, table: LiteralTable, with_regexes: bool = False) -> None:
+        self.entries = table.entries(with_regexes)
 
     def candidates(self, window: bytes) -> Candidates:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -82,26 +109,27 @@ class Prefilter:
         cands: Candidates = {}
         lowered: bytes | None = None
         for i in present:
-            literal, caseless, ids = self.entries[i]
+            entry = self.entries[i]
             hay = window
-            if caseless:
+            if entry.caseless:
                 lowered = window.lower() if lowered is None else lowered
                 hay = lowered
-            pos, line, counted = hay.find(literal), 0, 0
-            while pos >= 0:
-                line += hay.count(b"\n", counted, pos)
-                end = hay.find(b"\n", pos)
-                _record(cands, ids, line, pos)
-                if end < 0:
-                    break
-                counted = end
-                pos = hay.find(literal, end + 1)
+            for literal in entry.literals:
+                pos, line, counted = hay.find(literal), 0, 0
+                while pos >= 0:
+                    line += hay.count(b"\n", counted, pos)
+                    end = hay.find(b"\n", pos)
+                    _record(cands, entry.ids, line, pos)
+                    if end < 0:
+                        break
+                    counted = end
+                    pos = hay.find(literal, end + 1)
         return cands
 
 
 class HyperscanPrefilter(Prefilter):
     def __init__(self, table: LiteralTable, serialized: bytes | None = None) -> None:
-        super().__init__(table)
+        super().__init__(table, with_regexes=True)
         self.serialized = serialized or self._compile()
         self._db: Any = None
         self._single: Any = None
@@ -116,9 +144,10 @@ class HyperscanPrefilter(Prefilter):
         if not self.entries:
             return None
         exprs, flags = [], []
-        for literal, caseless, _ in self.entries:
-            exprs.append(b"".join(b"\\x%02x" % c for c in literal))
-            f = _hs.HS_FLAG_CASELESS if caseless else 0
+        for e in self.entries:
+            exprs.append(e.expr if e.is_regex else b"".join(b"\\x%02x" % c for c in e.expr))
+            f = _hs.HS_FLAG_CASELESS if e.caseless else 0
+            f |= _hs.HS_FLAG_MULTILINE if e.is_regex else 0
             flags.append(f | (_hs.HS_FLAG_SINGLEMATCH if single else 0))
         db.compile(expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs),
                    flags=flags)
@@ -155,7 +184,7 @@ class HyperscanPrefilter(Prefilter):
         for to, idx in sorted(hits):
             line += window.count(b"\n", prev, to)
             prev = to
-            _record(cands, self.entries[idx][2], line, to - 1)
+            _record(cands, self.entries[idx].ids, line, max(to - 1, 0))
         return cands
 
     def __getstate__(self) -> dict[str, Any]:
@@ -176,8 +205,8 @@ class AhoCorasickPrefilter(Prefilter):
         super().__init__(table)
         self._exact: Any = None
         self._caseless: Any = None
-        exact = [(lit, i) for i, (lit, ci, _) in enumerate(self.entries) if not ci]
-        caseless = [(lit, i) for i, (lit, ci, _) in enumerate(self.entries) if ci]
+        exact = [(e.expr, i) for i, e in enumerate(self.entries) if not e.caseless]
+        caseless = [(e.expr, i) for i, e in enumerate(self.entries) if e.caseless]
         for name, items in (("_exact", exact), ("_caseless", caseless)):
             if items:
                 auto = ahocorasick.Automaton()
@@ -205,8 +234,21 @@ class AhoCorasickPrefilter(Prefilter):
                     return self._bounded(window, range(len(self.entries)))
                 line += text.count("\n", prev, end)
                 prev = end
-                _record(cands, self.entries[idx][2], line, end)
+                _record(cands, self.entries[idx].ids, line, end)
         return cands
+
+
+def hyperscan_accepts(expr: bytes, caseless: bool) -> bool:
+    """Whether Hyperscan compiles ``expr`` on its own (no backreferences, no empty match)."""
+    if _hs is None:
+        return False
+    flags = _hs.HS_FLAG_MULTILINE | (_hs.HS_FLAG_CASELESS if caseless else 0)
+    try:
+        _hs.Database(mode=_hs.HS_MODE_BLOCK).compile(
+            expressions=[expr], ids=[0], elements=1, flags=[flags])
+    except _hs.error:
+        return False
+    return True
 
 
 def build(table: LiteralTable, prefer_hyperscan: bool = True) -> Prefilter:

@@ -134,3 +134,58 @@ def _class_chars(av: Any) -> set[str] | None:
         else:
             return None
     return chars or None
+
+
+# -- Hyperscan superset expressions ----------------------------------------------------------
+# Hyperscan scans bytes; RE2 matches UTF-8 characters. An expression is handed to Hyperscan
+# only when every line RE2 would match is also matched by Hyperscan (a superset): atoms
+# that can match a multi-byte character must sit under an unbounded repeat, \S and \s are
+# spelled as RE2 defines them, and caseless patterns avoid letters with non-ASCII case
+# partners (k: KELVIN SIGN, s: LONG S). Hyperscan's hits are still confirmed with RE2.
+_SPACE_IN_CLASS = re.compile(r"\[[^\]]*\\[sS]")
+_MULTIBYTE_CATEGORIES = {C.CATEGORY_NOT_DIGIT, C.CATEGORY_NOT_WORD, C.CATEGORY_NOT_SPACE}
+
+
+def _superset_ok(items: Any, under_unbounded: bool) -> bool:
+    for op, av in items:
+        if op is C.ANY or op is C.NOT_LITERAL:
+            if not under_unbounded:
+                return False
+        elif op is C.IN:
+            negated = any(o is C.NEGATE for o, _ in av)
+            wide = any(o is C.CATEGORY and a in _MULTIBYTE_CATEGORIES for o, a in av)
+            if (negated or wide) and not under_unbounded:
+                return False
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
+            unbounded = av[1] is C.MAXREPEAT
+            if not _superset_ok(av[2], under_unbounded or unbounded):
+                return False
+        elif op is C.SUBPATTERN:
+            if not _superset_ok(av[3], under_unbounded):
+                return False
+        elif op is C.BRANCH:
+            if not all(_superset_ok(b, under_unbounded) for b in av[1]):
+                return False
+        elif op in (C.GROUPREF, C.GROUPREF_EXISTS, C.ASSERT, C.ASSERT_NOT):
+            return False
+    return True
+
+
+def hyperscan_expression(pattern: str, ignore_case: bool) -> bytes | None:
+    """The pattern as a Hyperscan expression whose matches include RE2's, or None."""
+    if not pattern.isascii() or any(x in pattern for x in ("\\p", "\\P", "\\C", "\\\\")):
+        return None
+    if _SPACE_IN_CLASS.search(pattern):
+        return None  # \s inside [...] cannot be spelled out by text replacement
+    try:
+        parsed = sre.parse(pattern)
+    except (re.error, OverflowError, RecursionError):
+        return None
+    caseless = ignore_case or bool(parsed.state.flags & re.IGNORECASE) or _has_local_i(parsed)
+    if caseless and any(ch in pattern for ch in "kKsS"):
+        return None
+    if not _superset_ok(list(parsed), False):
+        return None
+    # RE2's \s is [\t\n\f\r ]; Perl's (and Hyperscan's) adds \v. Spell both out.
+    expr = pattern.replace("\\S", "[^\\t\\n\\f\\r ]").replace("\\s", "[\\t\\n\\f\\r ]")
+    return expr.encode("ascii")
