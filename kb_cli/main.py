@@ -272,6 +272,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FOUND
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug of ours: one line, the details only on request
+        if os.environ.get("KB_DEBUG"):
+            raise
+        print(f"kb: internal error ({type(exc).__name__}: {exc}); rerun with KB_DEBUG=1 "
+              "and report it", file=sys.stderr)
     return EXIT_ERROR
 
 

@@ -208,6 +208,10 @@ def _cache_key(files: list[Path]) -> str:
     from . import __version__
 
     h.update(__version__.encode())
+    # The engine's own code shapes the compiled form: any change to it invalidates the cache.
+    for src in sorted(Path(__file__).parent.glob("*.py")):
+        st = src.stat()
+        h.update(f"{src.name}|{st.st_size}|{st.st_mtime_ns}\n".encode())
     for f in files:
         st = f.stat()
         h.update(f"{f.resolve()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
