@@ -40,14 +40,19 @@ P = fx.PAGE
 
 
 # --- producers ---------------------------------------------------------------------------------
+_VENV_ERROR: list[str] = []
+
+
 @functools.cache
 def python_for(version: str) -> str:
     if version == "new":
         return fx.PY
-    try:
-        return fx.old_python()
-    except fx.VenvUnavailable as exc:  # only when PyPI cannot be reached
-        pytest.skip(f"FastAPI 0.110 venv unavailable: {exc}")
+    if not _VENV_ERROR:
+        try:
+            return fx.old_python()
+        except fx.VenvUnavailable as exc:  # only when PyPI cannot be reached
+            _VENV_ERROR.append(str(exc))
+    pytest.skip(f"FastAPI 0.110 venv unavailable: {_VENV_ERROR[0]}")
 
 
 @functools.cache
@@ -305,6 +310,8 @@ def test_working_override_passes() -> None:
 def lab_module(tmp_path_factory: pytest.TempPathFactory):
     os.environ["LAB_DB"] = str(tmp_path_factory.mktemp("lab") / "lab.db")
     sys.path.insert(0, str(fx.APPS))
+    for name in ("lab", "shadowed"):  # never reuse a same-named module of another test area
+        sys.modules.pop(name, None)
     try:
         yield importlib.import_module("lab")
     finally:
@@ -344,6 +351,7 @@ def test_testclient_traceback(lab_module, method: str, path: str, cause: str) ->
 def test_import_traceback_in_process(module: str, cause: str) -> None:
     """Importing the app in a test (no uvicorn) fails the same way and diagnoses the same."""
     sys.path.insert(0, str(fx.APPS))
+    sys.modules.pop(module, None)  # never reuse a same-named module of another test area
     try:
         with pytest.raises((TypeError, AttributeError, AssertionError, RecursionError)) as info:
             importlib.import_module(module)
@@ -427,7 +435,7 @@ def test_claims_check(version: str) -> None:
     import json
 
     text = script(version, "claims_check")
-    out, _ = json.JSONDecoder().raw_decode(text[text.index("{"):])
+    out, _ = json.JSONDecoder().raw_decode(text[text.index("{") :])
     assert out["sync_generator_in_async_endpoint"] == [
         200,
         {"db": "real-db", "user": "real-user", "page": 3, "ok": True},
