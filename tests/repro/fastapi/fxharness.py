@@ -204,6 +204,7 @@ def startup_failure(python: str, module: str) -> str:
             raise AssertionError(f"{module}:app started although it should fail at import")
     finally:
         log = srv.stop()
+        shutil.rmtree(d, ignore_errors=True)
     return scrub(log, python, d)
 
 
@@ -229,6 +230,7 @@ def serve(
             srv.wait_for(settle)
     finally:
         log = srv.stop()
+        shutil.rmtree(d, ignore_errors=True)
     text = log if not out else log.rstrip("\n") + "\n" + out
     return scrub(text, python, d)
 
@@ -303,5 +305,6 @@ def pool_burst(python: str, module: str) -> dict[str, object]:
         srv.wait_for('"GET /orders/1 HTTP/1.1"', timeout=5)
     finally:
         log = srv.stop()
+        shutil.rmtree(d, ignore_errors=True)
     result["log"] = scrub(log, python, d)
     return result

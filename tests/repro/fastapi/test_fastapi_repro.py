@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import shutil
 import subprocess
 import sys
 import traceback
@@ -126,6 +127,7 @@ def script(version: str, name: str) -> str:
     r = subprocess.run(
         [py, f"{d}/{name}.py"], cwd=d, capture_output=True, text=True, timeout=60, check=False
     )
+    shutil.rmtree(d, ignore_errors=True)
     return fx.scrub(r.stdout + r.stderr, py, d)
 
 
@@ -155,6 +157,7 @@ def override_run(version: str, which: str) -> str:
         timeout=120,
         check=False,
     )
+    shutil.rmtree(d, ignore_errors=True)
     out = fx.scrub(r.stdout + r.stderr, py, d)
     # pytest prints its own run time on the summary line; it is not part of the failure
     return out
