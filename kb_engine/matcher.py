@@ -97,12 +97,12 @@ class Scanner:
 
     # -- windows -----------------------------------------------------------------
     def scan(self, chunks: Iterable[bytes]) -> ScanResult:
-        for base, window in windows(chunks):
-            self._window(base, window)
+        for base, window, n in windows(chunks):
+            self._window(base, window, n)
         return self._result()
 
-    def _window(self, base: int, window: bytes) -> None:
-        candidates, lines = self._candidates(window)
+    def _window(self, base: int, window: bytes, n: int) -> None:
+        candidates, lines = self._candidates(window, n)
         self.lines_seen = base + len(lines)
         for local in sorted(candidates.pop(PROBE_VERSION, {})):
             find_versions(lines[local], self.versions)
@@ -136,7 +136,7 @@ class Scanner:
             self.foreign_blocks.append((base + first, base + last, kind))
         self._confirm_probes(candidates, base, lines, tb_lines)
 
-    def _candidates(self, window: bytes) -> tuple[Candidates, WindowLines]:
+    def _candidates(self, window: bytes, n: int) -> tuple[Candidates, WindowLines]:
         """probe id -> {local line: offset} worth confirming, and the window's lines."""
         rules = self.rules
         if not self.use_prefilter:
@@ -145,7 +145,7 @@ class Scanner:
         known: dict[int, int] = {}
         for found in out.values():
             known.update(found)
-        lines = WindowLines(window, known)
+        lines = WindowLines(window, known, n)
         if rules.always_probes:
             every = {i: lines.start(i) for i in range(len(lines))}
             for pid in rules.always_probes:

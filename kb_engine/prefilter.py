@@ -32,7 +32,7 @@ except ImportError:  # pragma: no cover
 
 HAVE_HYPERSCAN = _hs is not None
 # Budget of literal occurrences per window before the bounded path takes over.
-_BUDGET_PER_LINE = 4
+_BUDGET_PER_KB = 64  # about 4 per line of a typical 60-byte log line
 _BUDGET_MIN = 20_000
 
 
@@ -165,7 +165,7 @@ class HyperscanPrefilter(Prefilter):
         if db is None or not window:
             return {}
         hits: list[tuple[int, int]] = []
-        budget = max(_BUDGET_MIN, window.count(b"\n") * _BUDGET_PER_LINE)
+        budget = max(_BUDGET_MIN, len(window) // 1024 * _BUDGET_PER_KB)
 
         def on_match(idx: int, _from: int, to: int, _flags: int, _ctx: Any) -> bool:
             hits.append((to, idx))
@@ -218,7 +218,7 @@ class AhoCorasickPrefilter(Prefilter):
     def candidates(self, window: bytes) -> Candidates:
         if not window:
             return {}
-        budget = max(_BUDGET_MIN, window.count(b"\n") * _BUDGET_PER_LINE)
+        budget = max(_BUDGET_MIN, len(window) // 1024 * _BUDGET_PER_KB)
         cands: Candidates = {}
         n = 0
         for auto, hay in ((self._exact, window), (self._caseless, None)):

@@ -15,8 +15,9 @@ _HEADER_B = HEADER.encode()
 WINDOW_BYTES = 2 * 1024 * 1024
 
 
-def windows(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
-    """Yield (first line number, cleaned window) pairs of whole lines, no trailing newline.
+def windows(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes, int]]:
+    """Yield (first line number, cleaned window, line count) for windows of whole lines
+    (no trailing newline).
 
     A traceback that starts near the end of a window is carried into the next one
     so that it is parsed whole.
@@ -40,12 +41,14 @@ def windows(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
         if body.endswith(b"\r"):
             body = body[:-1]  # the CR of a CRLF split at the window's end
         body = clean_bytes(body)
-        yield base, body
-        base += body.count(b"\n") + 1
+        n = body.count(b"\n") + 1  # the one full newline count per window
+        yield base, body, n
+        base += n
     if pending.endswith(b"\n"):
         pending = pending[:-1]
     if pending:
-        yield base, clean_bytes(pending)
+        body = clean_bytes(pending)
+        yield base, body, body.count(b"\n") + 1
 
 
 class WindowLines:
@@ -55,9 +58,13 @@ class WindowLines:
     other lines are reached by walking from the nearest known one.
     """
 
-    def __init__(self, window: bytes, known: dict[int, int] | None = None) -> None:
+    def __init__(
+        self, window: bytes, known: dict[int, int] | None = None, n: int | None = None
+    ) -> None:
         self.window = window
-        self.n = window.count(b"\n") + 1 if window else 0
+        if n is None:
+            n = window.count(b"\n") + 1 if window else 0
+        self.n = n
         self._start: dict[int, int] = {0: 0}
         self._text: dict[int, str] = {}
         for idx, off in (known or {}).items():
