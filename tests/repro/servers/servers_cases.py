@@ -10,6 +10,7 @@ from importlib import metadata
 from pathlib import Path
 
 from srvharness import (
+    CACHE_DIR,
     PY,
     REPO_ROOT,
     Server,
@@ -67,7 +68,8 @@ def app_dependency_missing() -> str:
 # --------------------------------------------------------------------- uvicorn/uvicorn-server
 def address_in_use() -> str:
     port = free_port()
-    first = Server(uvicorn_argv("web:app", port), APPS, port, log_path=APPS / f".first-{port}.log")
+    first = Server(uvicorn_argv("web:app", port), APPS, port,
+                   log_path=CACHE_DIR / f"first-{port}.log")
     try:
         first.ready()
         second = Server(uvicorn_argv("web:app", port), APPS, port)
@@ -172,7 +174,7 @@ def wsgi_typeerror() -> str:
 def gunicorn_connection_in_use() -> str:
     port = free_port()
     first = Server(uvicorn_argv("asgiapp:app", port), APPS, port,
-                   log_path=APPS / f".first-{port}.log")
+                   log_path=CACHE_DIR / f"first-{port}.log")
     try:
         wait_port(port, first.proc)
         second = Server(_gunicorn("asgiapp:app", port), APPS, port)

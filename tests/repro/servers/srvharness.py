@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -68,7 +69,12 @@ class Server:
         log_path: Path | None = None,
     ) -> None:
         self.port = port
-        self.log_path = log_path or (cwd / f".server-{port}.log")
+        self._own_log = log_path is None
+        if log_path is None:
+            fd, name = tempfile.mkstemp(prefix=f"kb-server-{port}-", suffix=".log")
+            os.close(fd)
+            log_path = Path(name)
+        self.log_path = log_path
         full_env = dict(os.environ)
         full_env.pop("PYTHONPATH", None)
         full_env["PYTHONUNBUFFERED"] = "1"
@@ -111,7 +117,10 @@ class Server:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=5)
         self._log.close()
-        return self.log_path.read_text(errors="replace")
+        text = self.log_path.read_text(errors="replace")
+        if self._own_log:
+            self.log_path.unlink(missing_ok=True)
+        return text
 
 
 def uvicorn_argv(target: str, port: int, *extra: str, python: str = PY) -> list[str]:
