@@ -50,7 +50,7 @@ def make_settings(fake: FakeSlack, **over: Any) -> Settings:
     base: dict[str, Any] = dict(
         bot_token=BOT_TOKEN, app_token="xapp-1-test", signing_secret=SIGNING_SECRET,
         mode="http", api_url=fake.api_url, db_url="sqlite:///:memory:", workers=2,
-        queue_size=8, max_retry_after=5, http_timeout=5,
+        queue_size=8, max_retry_after=5, http_timeout=10,
     )
     base.update(over)
     return Settings(**base)

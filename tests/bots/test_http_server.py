@@ -40,7 +40,7 @@ def server(fake: FakeSlack, tmp_path: Path) -> Iterator[int]:
     result: list[int] = []
     t = threading.Thread(target=lambda: result.append(run(settings, stop)), daemon=True)
     t.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # generous: CI machines can be busy
     while True:  # bounded: wait for the listener to accept connections
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
