@@ -28,6 +28,7 @@ VERSION_PENALTY = 0.5
 MAX_EVIDENCE = 8
 MAX_FAILURES = 20
 _CLUSTER_GAP = 5
+_LEAD_IN = 2
 _ERRORISH = re.compile(r"(?:Error|Exception|ERROR|CRITICAL|FATAL|Failed|failed)\b")
 
 
@@ -186,6 +187,13 @@ def _failures(scan: ScanResult) -> tuple[list[Failure], dict[int, int]]:
             continue
         for ln in range(tb.first_line, tb.last_line + 1):
             locate[ln] = fid
+    # A log line just above a traceback ("ERROR: Exception in ASGI application") belongs
+    # to that traceback's failure.
+    for tb in scan.tracebacks:
+        fid = locate.get(tb.first_line)
+        if fid is not None:
+            for ln in range(max(0, tb.first_line - _LEAD_IN), tb.first_line):
+                locate.setdefault(ln, fid)
     # Evidence outside tracebacks: nearby lines (gap <= 5) form one failure.
     loose = sorted({h.line for sh in scan.sig_hits.values() for h in sh.hits} - set(locate))
     clusters: list[list[int]] = []

@@ -46,8 +46,9 @@ def scrub(text: str) -> str:
 
 
 _ERRORISH = re.compile(
-    r"^(?:[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt|Timeout|Refused|Violation|"
-    r"Failure|NotFound\w*)\b)|\b(?:ERROR|CRITICAL|FATAL)\b"
+    # pytest prints "E   pkg.Error: msg"; socket prints lower-case "socket.gaierror: ..."
+    r"^(?:E\s+)?(?:[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt|Timeout|Refused|"
+    r"Violation|Failure|NotFound\w*|error|timeout)\b)|\b(?:ERROR|CRITICAL|FATAL)\b"
 )
 
 
