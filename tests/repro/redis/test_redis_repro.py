@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
+from pathlib import Path
 
 import pytest
 from redis_repro import CASE, RULES, SAMPLES, binary_error, main_error, run_case
-from support import error_lines, reported_causes, rules, same_error, top_cause
+
+try:  # `python -m pytest` from the repo root puts it on sys.path
+    from tests.support import error_lines, reported_causes, rules, same_error, top_cause
+except ImportError:  # pragma: no cover - plain `pytest` from elsewhere
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+    from tests.support import error_lines, reported_causes, rules, same_error, top_cause
 
 pytestmark = pytest.mark.slow
 
