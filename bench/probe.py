@@ -1,0 +1,86 @@
+"""In-process measurements of the installed kb engine, run by ``run.py`` in a child process.
+
+    python bench/probe.py engine --pack DIR --log FILE [--repeat N] [--no-hyperscan]
+    python bench/probe.py paste  --pack DIR|--bundled-only --log FILE [--repeat N]
+    python bench/probe.py counts --pack DIR --log FILE --out FILE.json [--no-hyperscan]
+
+Prints one JSON object. The input is read into memory first exactly as the CLI reads it
+(``kb_cli.main.read_chunks`` when it exists, so it gets ``str`` or ``bytes`` chunks as the
+CLI of the day does), then only ``RuleSet.diagnose`` / ``match_counts`` is timed.
+``--no-hyperscan`` makes ``import hyperscan`` fail, to measure the fallback path that
+machines without the wheel get.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _chunks(path: Path) -> list[Any]:
+    try:
+        from kb_cli.main import read_chunks
+    except ImportError:
+        read_chunks = None
+    if read_chunks is not None:
+        return list(read_chunks([str(path)]))
+    data = path.read_bytes()
+    return [data[i:i + (1 << 20)] for i in range(0, len(data), 1 << 20)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("what", choices=("engine", "paste", "counts"))
+    ap.add_argument("--pack", action="append", default=[])
+    ap.add_argument("--no-bundled", action="store_true")
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--out")
+    ap.add_argument("--no-hyperscan", action="store_true")
+    args = ap.parse_args(argv)
+    if args.no_hyperscan:
+        sys.modules["hyperscan"] = None  # type: ignore[assignment]
+    import kb_engine
+    from kb_engine import load_rules
+
+    t0 = time.perf_counter()
+    rules = load_rules(args.pack, include_bundled=not args.no_bundled)
+    load_s = time.perf_counter() - t0
+    path = Path(args.log)
+    out: dict[str, Any] = {"load_s": load_s, "bytes": path.stat().st_size,
+                           "engine_file": kb_engine.__file__}
+    prefilter = getattr(rules.compiled, "prefilter", None)
+    out["prefilter"] = type(prefilter).__name__ if prefilter is not None else "ahocorasick"
+    if args.what == "counts":
+        counts = rules.match_counts(iter(_chunks(path)))
+        Path(args.out).write_text(json.dumps(counts))
+        out["keys"] = len(counts)
+    elif args.what == "engine":
+        chunks = _chunks(path)
+        times = []
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            report = rules.diagnose(iter(chunks))
+            times.append(time.perf_counter() - t0)
+        out["times"] = times
+        out["diagnosed"] = len(report.diagnoses)
+    else:  # paste: one string, as the Slack bot and the API get it
+        text = path.read_text(encoding="utf-8")
+        rules.diagnose(text)  # first call pays lazy compiles, like the first paste of a process
+        times = []
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            report = rules.diagnose(text)
+            times.append(time.perf_counter() - t0)
+        out["times"] = times
+        out["top"] = report.diagnoses[0].id if report.diagnoses else None
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
