@@ -344,6 +344,8 @@ class KbBot:
         if len(files) > self.settings.max_files:
             notes.append(f"Only the first {self.settings.max_files} files were read.")
         combined = "\n\n".join(parts)
+        if combined.strip().lower() in ("help", "?", "hi", "hello"):
+            return B.help_message(), {"status": "no_diagnosis", "input": {"kind": "empty"}}
         if not combined.strip():
             help_msg = B.Message(
                 text="Nothing to diagnose",

@@ -72,6 +72,11 @@ def test_dm_is_answered_in_thread(bot: KbBot, fake: FakeSlack) -> None:
     assert POOL_ID in json.dumps(upd["blocks"])
 
 
+def test_dm_help_gets_usage(bot: KbBot, fake: FakeSlack) -> None:
+    R.dispatch(bot.app, R.json_body(R.event_envelope(R.dm("help"))))
+    assert "/kb search" in json.dumps(answer(fake)["blocks"])
+
+
 def test_no_diagnosis_says_so_and_offers_search(bot: KbBot, fake: FakeSlack) -> None:
     r = mention_and_wait(bot, fake, "INFO all good\nINFO request served in 3ms\n")
     flat = json.dumps(r["update"]["blocks"])
