@@ -25,6 +25,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -277,9 +278,37 @@ def server_error(server: str) -> str | None:
     return None
 
 
+def _wait_aux_idle(deadline_s: float = 5.0) -> None:
+    """Wait (bounded) until the small aux server has no client sessions left from an earlier
+    case, so connection-limit cases start from the same state. Uses the superuser slot."""
+    import psycopg2
+
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        try:
+            conn = psycopg2.connect(url(AUX, user="postgres"), connect_timeout=3)
+        except psycopg2.OperationalError:
+            time.sleep(0.1)
+            continue
+        try:
+            cur = conn.cursor()
+            cur.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+            )
+            row = cur.fetchone()
+        finally:
+            conn.close()
+        if row is not None and row[0] == 0:
+            return
+        time.sleep(0.1)
+
+
 def run_case(name: str, timeout: float = 60) -> str:
     """Run case ``name`` as /app/app.py and return its neutralised output (of the last run)."""
     case = CASE[name]
+    if case.server == "aux":
+        _wait_aux_idle()
     with tempfile.TemporaryDirectory(prefix="kb-repro-") as tmp:
         for helper in HELPERS:
             shutil.copy(CASES / helper, Path(tmp) / helper)
