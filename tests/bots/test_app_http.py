@@ -313,7 +313,7 @@ def test_file_redirect_is_not_followed(bot: KbBot, fake: FakeSlack) -> None:
     ({"mimetype": "image/png", "filetype": "png"}, b"\x89PNG", "not a text file"),
     ({}, b"\x00\x01binary\x00" * 10, "looks binary"),
     ({"url_private_download": "https://attacker.example/f.log"}, b"x", "not a Slack file host"),
-])
+], ids=["too-big", "image", "binary", "foreign-host"])
 def test_files_refused(bot: KbBot, fake: FakeSlack, over: dict[str, Any], data: bytes,
                        reason: str) -> None:
     f = _file(fake, "f.log", data, **over)
