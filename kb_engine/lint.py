@@ -74,8 +74,11 @@ def _signature_checks(
                     captured |= set(compile_re2(sig.pattern, sig.ignore_case).groupindex)
             elif sig.kind == "lines":
                 for pi, pattern in enumerate(sig.patterns):
-                    errors += _check_regex(pattern, sig.ignore_case, [*base, "patterns", pi],
-                                           path, where, True)
+                    found = _check_regex(pattern, sig.ignore_case, [*base, "patterns", pi],
+                                         path, where, True)
+                    errors += found
+                    if group == "signatures" and not found:
+                        captured |= set(compile_re2(pattern, sig.ignore_case).groupindex)
             elif sig.kind == "exception":
                 if sig.message:
                     found = _check_regex(sig.message, sig.ignore_case, [*base, "message"],

@@ -29,7 +29,7 @@ from .compiled import (
     builtin_literals,
 )
 from .prefilter import Candidates
-from .regexes import compile_re2
+from .regexes import compile_re2, fast_search
 from .tracebacks import ParsedException, Traceback, parse_bare_syntax_error, parse_traceback
 from .versions import find_versions
 from .windows import WindowLines, window_match, windows
@@ -94,6 +94,7 @@ class Scanner:
         self.lines_seen = 0
         self.bytes_seen = 0
         self.first_error: tuple[int, str] | None = None
+        self._frame_memo: dict[tuple[str, str, str, bool], list[int]] = {}
 
     # -- windows -----------------------------------------------------------------
     def scan(self, chunks: Iterable[bytes]) -> ScanResult:
@@ -233,28 +234,40 @@ class Scanner:
         self._frames(tb, base, lines)
 
     def _frames(self, tb: Traceback, base: int, lines: WindowLines) -> None:
-        rules = self.rules
-        if not rules.frame_sigs:
+        if not self.rules.frame_sigs:
             return
         for exc in tb.exceptions:
             for pos, fr in enumerate(exc.frames):
                 innermost = pos == len(exc.frames) - 1
-                hay = f"{fr.module}\n{fr.file}\n{fr.function or ''}".lower()
-                cands: set[int] = set(rules.frame_always)
-                if not self.use_prefilter:
-                    cands.update(rules.frame_sigs)
-                elif rules.frame_automaton is not None:
-                    for _, sids in rules.frame_automaton.iter(hay):
-                        cands.update(sids)
-                for sid in cands:
-                    sig = rules.sigs[sid]
-                    if sid in self.failed_sigs or (sig.where == "innermost" and not innermost):
-                        continue
-                    try:
-                        if _frame_matches(sig, fr.module, fr.file, fr.function or ""):
-                            self._hit(sig, fr.line, lines[fr.line - base], {})
-                    except Exception as err:
-                        self._fail(sig, err)
+                for sid in self._frame_sigs(fr.module, fr.file, fr.function or "", innermost):
+                    self._hit(self.rules.sigs[sid], fr.line, lines[fr.line - base], {})
+
+    def _frame_sigs(self, module: str, file: str, function: str, innermost: bool) -> list[int]:
+        """Frame signatures matching one frame; memoised, since tracebacks repeat frames."""
+        key = (module, file, function, innermost)
+        got = self._frame_memo.get(key)
+        if got is not None:
+            return got
+        rules = self.rules
+        cands: set[int] = set(rules.frame_always)
+        if not self.use_prefilter:
+            cands.update(rules.frame_sigs)
+        elif rules.frame_automaton is not None:
+            hay = f"{module}\n{file}\n{function}".lower()
+            for _, sids in rules.frame_automaton.iter(hay):
+                cands.update(sids)
+        out: list[int] = []
+        for sid in sorted(cands):
+            sig = rules.sigs[sid]
+            if sid in self.failed_sigs or (sig.where == "innermost" and not innermost):
+                continue
+            try:
+                if _frame_matches(sig, module, file, function):
+                    out.append(sid)
+            except Exception as err:
+                self._fail(sig, err)
+        self._frame_memo[key] = out
+        return out
 
     # -- helpers ---------------------------------------------------------------------
     def _message_caps(self, sig: Sig, exc: ParsedException) -> dict[str, str] | None:
@@ -304,8 +317,11 @@ class Scanner:
                 continue
             found = window_match([sorted(h) for h in per_sub if h], sig.window, sig.ordered)
             if found:
-                for ln in found:
-                    self._hit(sig, ln, self.line_text.get(ln, ""), {})
+                for sub, ln in enumerate(found):
+                    text = self.line_text.get(ln, "")
+                    m = compile_re2(sig.patterns[sub], sig.ignore_case).search(text)
+                    caps = {k: v for k, v in m.groupdict().items() if v is not None} if m else {}
+                    self._hit(sig, ln, text, caps)
 
 
 def _suffixes(qualified: str) -> Iterator[str]:
@@ -320,7 +336,7 @@ def _type_matches(actual: str, wanted: str) -> bool:
 
 def _frame_matches(sig: Sig, module: str, file: str, function: str) -> bool:
     for pattern, value in zip(sig.frame_fields, (module, file, function), strict=True):
-        if pattern and compile_re2(pattern).search(value) is None:
+        if pattern and not fast_search(pattern, False, value):
             return False
     return True
 

@@ -39,6 +39,34 @@ def compile_re2(pattern: str, ignore_case: bool = False) -> Any:
         raise RegexSyntaxError(str(reason)) from None
 
 
+_TEST_OPTIONS = re2.Options()
+_TEST_OPTIONS.log_errors = False
+_TEST_OPTIONS.never_capture = True  # a yes/no test runs on RE2's fastest engine
+
+
+@cache
+def _tester(pattern: str, ignore_case: bool) -> Any:
+    compiled = re2.compile(f"(?i){pattern}" if ignore_case else pattern, _TEST_OPTIONS)
+    raw = getattr(compiled, "_regexp", None)
+    anchor = getattr(getattr(getattr(re2, "_re2", None), "RE2", None), "Anchor", None)
+    if raw is None or anchor is None:  # another google-re2 layout: use the public API
+        return lambda text: compiled.search(text) is not None
+    unanchored = anchor.UNANCHORED
+    match = raw.Match
+
+    def test(text: str) -> bool:
+        data = text.encode("utf-8", "surrogatepass")
+        return bool(match(unanchored, data, 0, len(data))[0][0] >= 0)
+
+    return test
+
+
+def fast_search(pattern: str, ignore_case: bool, text: str) -> bool:
+    """Whether ``pattern`` matches anywhere in ``text``, without building a match object."""
+    compile_re2(pattern, ignore_case)  # raises RegexSyntaxError with RE2's reason
+    return bool(_tester(pattern, ignore_case)(text))
+
+
 @dataclass(frozen=True)
 class Literals:
     """Strings one of which occurs in every match; ``caseless`` when matched ignoring case."""

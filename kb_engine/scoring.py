@@ -190,10 +190,10 @@ def _failures(scan: ScanResult) -> tuple[list[Failure], dict[int, int]]:
     # A log line just above a traceback ("ERROR: Exception in ASGI application") belongs
     # to that traceback's failure.
     for tb in scan.tracebacks:
-        fid = locate.get(tb.first_line)
-        if fid is not None:
+        owner = locate.get(tb.first_line)
+        if owner is not None:
             for ln in range(max(0, tb.first_line - _LEAD_IN), tb.first_line):
-                locate.setdefault(ln, fid)
+                locate.setdefault(ln, owner)
     # Evidence outside tracebacks: nearby lines (gap <= 5) form one failure.
     loose = sorted({h.line for sh in scan.sig_hits.values() for h in sh.hits} - set(locate))
     clusters: list[list[int]] = []

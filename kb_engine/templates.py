@@ -9,9 +9,16 @@ from typing import Any
 PLACEHOLDER = re.compile(r"(?<![%$\{])\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
 
 
+_ESCAPED = re.compile(r"\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}")
+
+
 def fill(template: str, captures: dict[str, str]) -> str:
-    """Replace ``{name}`` with its capture; unknown names stay as written."""
-    return PLACEHOLDER.sub(lambda m: captures.get(m.group(1), m.group(0)), template)
+    """Replace ``{name}`` with its capture (unknown names stay as written); ``{{x}}`` is the
+    literal text ``{x}``, for prose such as ``/users/{{user_id}}``."""
+    out = PLACEHOLDER.sub(lambda m: captures.get(m.group(1), m.group(0)), template)
+    if "{{" in out:
+        out = _ESCAPED.sub(r"{\1}", out)  # Go templates ({{.State}}) stay as written
+    return out
 
 
 def fill_steps(steps: list[dict[str, Any]], captures: dict[str, str]) -> list[dict[str, Any]]:
