@@ -29,6 +29,7 @@ MAX_EVIDENCE = 8
 MAX_FAILURES = 20
 _CLUSTER_GAP = 5
 _LEAD_IN = 2
+_EXTRA_FAILURES = 2
 _ERRORISH = re.compile(r"(?:Error|Exception|ERROR|CRITICAL|FATAL|Failed|failed)\b")
 
 
@@ -218,15 +219,15 @@ def _failures(scan: ScanResult) -> tuple[list[Failure], dict[int, int]]:
 
 
 def _keep_each_failure(diagnoses: list[Diagnosis], top: int) -> list[Diagnosis]:
-    """The top N, but never drop the best diagnosis of an independent failure."""
-    best_of: dict[int | None, Diagnosis] = {}
-    for d in diagnoses:
-        best_of.setdefault(d.failure, d)
+    """The top N, plus the best diagnosis of up to two other independent failures."""
     keep = diagnoses[:top]
-    for d in best_of.values():
-        if d not in keep:
+    answered = {d.failure for d in keep}
+    for d in diagnoses[top:]:
+        if len(keep) >= top + _EXTRA_FAILURES:
+            break
+        if d.failure not in answered:
             keep.append(d)
-    keep.sort(key=lambda d: diagnoses.index(d))
+            answered.add(d.failure)
     return keep
 
 

@@ -13,9 +13,10 @@ _ESCAPED = re.compile(r"\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}")
 
 
 def fill(template: str, captures: dict[str, str]) -> str:
-    """Replace ``{name}`` with its capture (unknown names stay as written); ``{{x}}`` is the
+    """Replace ``{name}`` with its capture (``?`` when not captured); ``{{x}}`` is the
     literal text ``{x}``, for prose such as ``/users/{{user_id}}``."""
-    out = PLACEHOLDER.sub(lambda m: captures.get(m.group(1), m.group(0)), template)
+    # A value the log did not show prints as "?", never as a raw {placeholder}.
+    out = PLACEHOLDER.sub(lambda m: captures.get(m.group(1), "?"), template)
     if "{{" in out:
         out = _ESCAPED.sub(r"{\1}", out)  # Go templates ({{.State}}) stay as written
     return out
