@@ -7,9 +7,11 @@ rule or input error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -89,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--min-confidence", type=float, default=0.5, metavar="C",
                    help="report causes at or above this confidence (0.5)")
     d.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    d.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
+                   help="progress on stderr for big inputs (auto: when stderr is a terminal)")
     _add_rules_args(d)
 
     s = sub.add_parser("search", help="find runbook pages by words",
@@ -138,7 +142,36 @@ def _load(args: argparse.Namespace) -> RuleSet:
     return rules
 
 
-def read_chunks(files: Sequence[str]) -> Iterator[bytes]:
+class Progress:
+    """A one-line progress meter on stderr; stdout (and so JSON output) is never touched."""
+
+    MIN_BYTES = 16 << 20
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total = total
+        self.enabled = enabled and total >= self.MIN_BYTES
+        self.done = 0
+        self.last = 0.0
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self.last >= 0.2:
+            self.last = now
+            pct = 100 * self.done // max(self.total, 1)
+            sys.stderr.write(f"\rkb: scanning {self.done >> 20}/{self.total >> 20} MB "
+                             f"({pct}%)")
+            sys.stderr.flush()
+
+    def finish(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r" + " " * 60 + "\r")
+            sys.stderr.flush()
+
+
+def read_chunks(files: Sequence[str], progress: Progress | None = None) -> Iterator[bytes]:
     """Stream input as raw chunks (the engine decodes only the lines it reports);
     refuse binary input with a clear message."""
     streams: list[tuple[str, IO[bytes]]] = []
@@ -162,6 +195,8 @@ def read_chunks(files: Sequence[str]) -> Iterator[bytes]:
                 if not block:
                     break
                 total += len(block)
+                if progress is not None:
+                    progress.advance(len(block))
                 yield block
             yield b"\n"
         finally:
@@ -180,10 +215,21 @@ def _refuse_binary(name: str, head: bytes) -> None:
         raise InputProblem(f"{name} looks binary (NUL bytes): kb reads text logs")
 
 
+def _input_size(files: Sequence[str]) -> int:
+    total = 0
+    for name in files or ["-"]:
+        with contextlib.suppress(OSError):  # a pipe or missing file: no size, no meter
+            total += os.stat(name).st_size if name != "-" else os.fstat(0).st_size
+    return total
+
+
 def cmd_diagnose(args: argparse.Namespace) -> int:
     rules = _load(args)
-    report = rules.diagnose(read_chunks(args.files), top=max(args.top, 1),
+    show = args.progress == "always" or (args.progress == "auto" and sys.stderr.isatty())
+    progress = Progress(_input_size(args.files), show)
+    report = rules.diagnose(read_chunks(args.files, progress), top=max(args.top, 1),
                             min_confidence=args.min_confidence, explain=args.explain)
+    progress.finish()
     if args.format == "json":
         json.dump(report.to_dict(explain=args.explain), sys.stdout, indent=2)
         sys.stdout.write("\n")

@@ -148,3 +148,15 @@ def test_readme_examples_run() -> None:
     assert first.startswith("pip install . && kb diagnose ")
     sample = first.split("kb diagnose ", 1)[1]
     assert kb("diagnose", sample).returncode == 0, "the README's first command must diagnose"
+
+
+def test_progress_goes_to_stderr_and_never_changes_json(tmp_path: Path) -> None:
+    big = tmp_path / "big.log"
+    line = b"2026-11-27 10:00:00,001 INFO [app] GET /api/items 200 3ms\n"
+    big.write_bytes(line * (17 * 1024 * 1024 // len(line)) +
+                    (DEMO / "demo-errors.pool.pos.log").read_bytes())
+    quiet = demo("diagnose", "--format", "json", "--progress", "never", str(big))
+    loud = demo("diagnose", "--format", "json", "--progress", "always", str(big))
+    assert quiet.returncode == loud.returncode == 0
+    assert quiet.stdout == loud.stdout
+    assert "kb: scanning" in loud.stderr and "kb: scanning" not in quiet.stderr
