@@ -64,6 +64,19 @@ def error_lines(text: str) -> list[str]:
     return out
 
 
+def parsed_exceptions(text: str) -> list[str]:
+    """Masked ``type: message`` of every exception the engine parses from tracebacks."""
+    from kb_engine.matcher import scan_text
+
+    out: list[str] = []
+    for tb in scan_text(rules().compiled, text).tracebacks:
+        for exc in tb.exceptions:
+            head = mask(f"{exc.type}: {exc.message}".strip())
+            if head not in out:
+                out.append(head)
+    return out
+
+
 def _all_lines(text: str) -> list[str]:
     return [mask(ln.strip()) for ln in clean_text(text).split("\n") if ln.strip()]
 
@@ -78,8 +91,10 @@ def same_error(captured: str, sample: str | Path) -> None:
     if not path.is_absolute():
         path = RULES / path if not str(path).startswith("rules/") else REPO / path
     sample_text = path.read_text(encoding="utf-8")
-    expected = error_lines(sample_text)
-    got = set(error_lines(captured))
+    # Error-looking lines, plus every exception the engine parses (names such as
+    # psycopg2.errors.DeadlockDetected do not end in "Error").
+    expected = error_lines(sample_text) + parsed_exceptions(sample_text)
+    got = set(error_lines(captured)) | set(parsed_exceptions(captured))
     if not expected:
         # Warning-only samples (DeprecationWarning, asyncio slow-callback lines): every
         # masked non-empty line must still be printed.
