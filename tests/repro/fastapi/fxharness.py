@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -181,6 +182,19 @@ class Uvicorn:
             time.sleep(0.05)
         return False
 
+    def wait_quiet(self, quiet: float = 0.25, timeout: float = 3.0) -> None:
+        """Wait until the log stops growing: an error logged after the response (a yield
+        dependency's cleanup) must land before the next request's access line."""
+        deadline = time.monotonic() + timeout
+        size, since = -1, time.monotonic()
+        while time.monotonic() < deadline:
+            now = self.log_path.stat().st_size
+            if now != size:
+                size, since = now, time.monotonic()
+            elif time.monotonic() - since >= quiet:
+                return
+            time.sleep(0.05)
+
     def stop(self, timeout: float = 10.0) -> str:
         if self.proc.poll() is None:
             try:
@@ -215,9 +229,11 @@ def serve(
     files: Sequence[str] = (),
     env: dict[str, str] | None = None,
     settle: str | None = None,
+    quiet_after_each: bool = False,
 ) -> str:
     """Start uvicorn, run ``client`` against it, stop it; return the scrubbed server log
-    followed by whatever ``client`` returned (e.g. a 422 body)."""
+    followed by whatever ``client`` returned (e.g. a 422 body). ``quiet_after_each`` waits
+    for the log to settle after every request, so per-request slices stay whole under load."""
     d = app_dir(*files)
     srv = Uvicorn(python, target, d, env=env)
     out = ""
@@ -225,6 +241,15 @@ def serve(
         if not srv.ready(timeout=30):
             raise AssertionError("uvicorn did not start:\n" + srv.log())
         with httpx.Client(base_url=srv.url, timeout=30) as c:
+            if quiet_after_each:
+                send = c.request
+
+                def request(*args: Any, **kwargs: Any) -> httpx.Response:
+                    response = send(*args, **kwargs)
+                    srv.wait_quiet()
+                    return response
+
+                c.request = request  # type: ignore[method-assign]
             out = client(c)
         if settle:
             srv.wait_for(settle)

@@ -97,6 +97,7 @@ def lab(version: str) -> tuple[str, dict[str, str]]:
         client,
         env={"LAB_DB": "lab.db"},
         settle='"GET /invoices HTTP/1.1"',
+        quiet_after_each=True,
     )
     return log, bodies
 
