@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import ahocorasick
 
 from . import foreign
-from .prefilter import HAVE_HYPERSCAN, LiteralTable, Prefilter, hyperscan_accepts
+from .prefilter import HAVE_HYPERSCAN, LiteralTable, Prefilter
 from .prefilter import build as build_prefilter
 from .regexes import Literals, hyperscan_expression, required_literals
 
@@ -138,7 +138,7 @@ class _Builder:
         if self.hyperscan and pattern is not None and lits is not None and all(
                 s.isascii() for s in lits.strings):
             expr = hyperscan_expression(pattern, ignore_case)
-            if expr is not None and hyperscan_accepts(expr, lits.caseless):
+            if expr is not None:  # the prefilter demotes what Hyperscan refuses
                 self.table.add_regex(pid, expr, lits.caseless, tuple(sorted(lits.strings)))
                 return
         # Caseless non-ASCII literals would need Unicode case folding on bytes: try the

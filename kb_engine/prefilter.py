@@ -128,42 +128,42 @@ class Prefilter:
 
 
 class HyperscanPrefilter(Prefilter):
-    def __init__(self, table: LiteralTable, serialized: bytes | None = None) -> None:
+    """Two databases, both compiled once and cached serialized: every entry with all its
+    matches (the normal path), and the distinct literals in single-match mode (which
+    literals occur at all: the bounded path for pathological windows)."""
+
+    def __init__(self, table: LiteralTable) -> None:
         super().__init__(table, with_regexes=True)
-        self.serialized = serialized or self._compile()
+        try:
+            main = _compile([_hs_expr(e) for e in self.entries],
+                            [_hs_flags(e, False) for e in self.entries])
+        except _hs.error:  # some regex is beyond Hyperscan: find it, use its literals
+            self.entries = _demote_rejected(self.entries)
+            main = _compile([_hs_expr(e) for e in self.entries],
+                            [_hs_flags(e, False) for e in self.entries])
+        lits: dict[tuple[bytes, bool], list[int]] = {}
+        for i, e in enumerate(self.entries):
+            for lit in e.literals:
+                lits.setdefault((lit, e.caseless), []).append(i)
+        self.literal_index = [(lit, ci, tuple(ids)) for (lit, ci), ids in sorted(lits.items())]
+        self.serialized = bytes(_hs.dumpb(main))
+        self.serialized_single = bytes(_hs.dumpb(_compile(
+            [_escape(lit) for lit, _, _ in self.literal_index],
+            [(_hs.HS_FLAG_CASELESS if ci else 0) | _hs.HS_FLAG_SINGLEMATCH
+             for _, ci, _ in self.literal_index])))
         self._db: Any = None
         self._single: Any = None
 
-    def _compile(self) -> bytes:
-        assert _hs is not None
-        return bytes(_hs.dumpb(self._build(single=False)))
-
-    def _build(self, single: bool) -> Any:
-        assert _hs is not None
-        db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
-        if not self.entries:
-            return None
-        exprs, flags = [], []
-        for e in self.entries:
-            exprs.append(e.expr if e.is_regex else b"".join(b"\\x%02x" % c for c in e.expr))
-            f = _hs.HS_FLAG_CASELESS if e.caseless else 0
-            f |= _hs.HS_FLAG_MULTILINE if e.is_regex else 0
-            flags.append(f | (_hs.HS_FLAG_SINGLEMATCH if single else 0))
-        db.compile(expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs),
-                   flags=flags)
-        return db
-
     def _dbs(self) -> tuple[Any, Any]:
-        if self._db is None and self.entries:
-            assert _hs is not None
-            self._db = _hs.loadb(self.serialized, _hs.HS_MODE_BLOCK)
-            self._db.scratch = _hs.Scratch(self._db)
+        if self._db is None:
+            self._db = _load(self.serialized)
+            self._single = _load(self.serialized_single)
         return self._db, self._single
 
     def candidates(self, window: bytes) -> Candidates:
-        db, _ = self._dbs()
-        if db is None or not window:
+        if not self.entries or not window:
             return {}
+        db, single = self._dbs()
         hits: list[tuple[int, int]] = []
         budget = max(_BUDGET_MIN, len(window) // 1024 * _BUDGET_PER_KB)
 
@@ -174,11 +174,9 @@ class HyperscanPrefilter(Prefilter):
         with contextlib.suppress(_hs.ScanTerminated):  # on_match stopped it: budget spent
             db.scan(window, match_event_handler=on_match)
         if len(hits) > budget:
-            if self._single is None:
-                self._single = self._build(single=True)
             present: set[int] = set()
-            self._single.scan(window, match_event_handler=lambda i, a, b, f, c: present.add(i))
-            return self._bounded(window, sorted(present))
+            single.scan(window, match_event_handler=lambda i, a, b, f, c: present.add(i))
+            return self._bounded_literals(window, sorted(present))
         cands: Candidates = {}
         line = prev = 0
         for to, idx in sorted(hits):
@@ -187,13 +185,97 @@ class HyperscanPrefilter(Prefilter):
             _record(cands, self.entries[idx].ids, line, max(to - 1, 0))
         return cands
 
+    def _bounded_literals(self, window: bytes, present: list[int]) -> Candidates:
+        """Lines holding each present literal, one find per line; every entry that owns the
+        literal gets those lines as candidates (RE2 confirms them)."""
+        cands: Candidates = {}
+        lowered: bytes | None = None
+        for li in present:
+            literal, caseless, owners = self.literal_index[li]
+            hay = window
+            if caseless:
+                lowered = window.lower() if lowered is None else lowered
+                hay = lowered
+            ids = tuple(pid for i in owners for pid in self.entries[i].ids)
+            pos, line, counted = hay.find(literal), 0, 0
+            while pos >= 0:
+                line += hay.count(b"\n", counted, pos)
+                end = hay.find(b"\n", pos)
+                _record(cands, ids, line, pos)
+                if end < 0:
+                    break
+                counted = end
+                pos = hay.find(literal, end + 1)
+        return cands
+
     def __getstate__(self) -> dict[str, Any]:
-        return {"entries": self.entries, "serialized": self.serialized}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_db", "_single")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.entries = state["entries"]
-        self.serialized = state["serialized"]
+        self.__dict__.update(state)
         self._db = self._single = None
+
+
+def _escape(literal: bytes) -> bytes:
+    return b"".join(b"\\x%02x" % c for c in literal)
+
+
+def _hs_expr(e: Entry) -> bytes:
+    return e.expr if e.is_regex else _escape(e.expr)
+
+
+def _hs_flags(e: Entry, single: bool) -> int:
+    f = _hs.HS_FLAG_CASELESS if e.caseless else 0
+    f |= _hs.HS_FLAG_MULTILINE if e.is_regex else 0
+    return f | (_hs.HS_FLAG_SINGLEMATCH if single else 0)
+
+
+def _compile(exprs: list[bytes], flags: list[int]) -> Any:
+    db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+    if not exprs:  # Hyperscan refuses an empty database: match a byte a log never holds
+        exprs, flags = [b"\\x00\\x00\\x00\\x00"], [0]
+    db.compile(expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs),
+               flags=flags)
+    return db
+
+
+def _load(serialized: bytes) -> Any:
+    db = _hs.loadb(serialized, _hs.HS_MODE_BLOCK)
+    db.scratch = _hs.Scratch(db)
+    return db
+
+
+def _demote_rejected(entries: list[Entry]) -> list[Entry]:
+    """Regex entries Hyperscan refuses become literal entries. One compile when all are
+    accepted (the usual case); otherwise bisection finds the refused ones."""
+    regexes = [i for i, e in enumerate(entries) if e.is_regex]
+    bad: set[int] = set()
+
+    def accepted(ids: list[int]) -> bool:
+        try:
+            _compile([entries[i].expr for i in ids], [_hs_flags(entries[i], False) for i in ids])
+        except _hs.error:
+            return False
+        return True
+
+    def bisect(ids: list[int]) -> None:
+        if not ids or accepted(ids):
+            return
+        if len(ids) == 1:
+            bad.add(ids[0])
+            return
+        mid = len(ids) // 2
+        bisect(ids[:mid])
+        bisect(ids[mid:])
+
+    bisect(regexes)
+    out: list[Entry] = []
+    for i, e in enumerate(entries):
+        if i in bad:
+            out += [Entry(lit, False, e.caseless, e.ids, (lit,)) for lit in e.literals]
+        else:
+            out.append(e)
+    return out
 
 
 class AhoCorasickPrefilter(Prefilter):
@@ -236,19 +318,6 @@ class AhoCorasickPrefilter(Prefilter):
                 prev = end
                 _record(cands, self.entries[idx].ids, line, end)
         return cands
-
-
-def hyperscan_accepts(expr: bytes, caseless: bool) -> bool:
-    """Whether Hyperscan compiles ``expr`` on its own (no backreferences, no empty match)."""
-    if _hs is None:
-        return False
-    flags = _hs.HS_FLAG_MULTILINE | (_hs.HS_FLAG_CASELESS if caseless else 0)
-    try:
-        _hs.Database(mode=_hs.HS_MODE_BLOCK).compile(
-            expressions=[expr], ids=[0], elements=1, flags=[flags])
-    except _hs.error:
-        return False
-    return True
 
 
 def build(table: LiteralTable, prefer_hyperscan: bool = True) -> Prefilter:
