@@ -49,7 +49,7 @@ MB = 1_000_000
 PACK_SIZES = (1000, 5000)
 LOG_SIZES = {"1m": 1 * MB, "10m": 10 * MB, "100m": 100 * MB}
 QUICK_LOG_SIZES = {"1m": 1 * MB, "10m": 10 * MB}
-ADV_NAMES = ("adv-longline", "adv-repeat", "adv-chars")
+ADV_NAMES = ("adv-longline", "adv-repeat", "adv-chars")  # + "-1m" / "-10m"
 
 # -- tokens: one tree renders to RE2, ERE and a matching sample ---------------------------
 
@@ -314,6 +314,11 @@ class Sig:
         tail = r.choice(("was retried and succeeded", "ok", "recovered", "is healthy again",
                          "check passed", "(informational)"))
         return f"{best} {tail}"
+
+    def longest_literal(self) -> int:
+        """Length of the longest literal every match must contain (in each branch)."""
+        groups = self.branches or [self.toks]
+        return min(max((len(x) for t in g for x in t.literals()), default=0) for g in groups)
 
     @property
     def anchored(self) -> bool:
@@ -810,9 +815,10 @@ def write_adversarial(pages: list[PageSpec], dest: Path, size: int, seed: int = 
     out["adv-longline"].write_bytes((" ".join(parts)[:size] + "\n").encode("utf-8"))
 
     # 2. Deeply repeated patterns: lines packed with one literal repeated, traceback headers
-    #    with no body, long "During handling" chains, and one 20,000-frame traceback.
+    #    with no body, long "During handling" chains, and one huge traceback (20,000 frames
+    #    in 10 MB).
     tb = ["Traceback (most recent call last):"]
-    for k in range(20_000):
+    for k in range(size // 500):
         tb += [f'  File "/app/orders/walk.py", line {k % 97 + 1}, in walk_{k % 13}',
                "    return walk(node.child)"]
     tb.append("RecursionError: maximum recursion depth exceeded")
@@ -968,18 +974,20 @@ def ensure(quick: bool = False, with_1g: bool = False, force: bool = False,
             write_1g(logs_dir)
             log(f"generated 1 GB log ({time.perf_counter() - t0:.1f} s)")
         out["mixed-1g"] = logs_dir / "mixed-1g.log"
-    adv_size = 1 * MB if quick else 10 * MB
-    adv_tag = "" if not quick else "-q"
-    adv_paths = {n: logs_dir / f"{n}{adv_tag}.log" for n in ADV_NAMES}
-    if not all(p.exists() for p in adv_paths.values()):
-        t0 = time.perf_counter()
-        made = write_adversarial(_prefix(pages, PACK_SIZES[0]), logs_dir / "tmp-adv", adv_size)
-        for name, p in made.items():
-            p.replace(adv_paths[name])
-        shutil.rmtree(logs_dir / "tmp-adv", ignore_errors=True)
-        log(f"generated adversarial inputs ({time.perf_counter() - t0:.1f} s)")
-    for name, p in adv_paths.items():
-        out[name] = p
+    # Adversarial inputs: 1 MB ones always (the equivalence check runs on them), 10 MB ones
+    # for the speed comparison in a full run.
+    for tag, adv_size in (("1m", 1 * MB),) + ((("10m", 10 * MB),) if not quick else ()):
+        adv_paths = {n: logs_dir / f"{n}-{tag}.log" for n in ADV_NAMES}
+        if not all(p.exists() for p in adv_paths.values()):
+            t0 = time.perf_counter()
+            made = write_adversarial(_prefix(pages, PACK_SIZES[0]), logs_dir / "tmp-adv",
+                                     adv_size)
+            for name, p in made.items():
+                p.replace(adv_paths[name])
+            shutil.rmtree(logs_dir / "tmp-adv", ignore_errors=True)
+            log(f"generated {tag} adversarial inputs ({time.perf_counter() - t0:.1f} s)")
+        for name, p in adv_paths.items():
+            out[f"{name}-{tag}"] = p
     tb = DATA / "tb300.log"
     if not tb.exists():
         tb.write_text(real_traceback(300))

@@ -61,6 +61,7 @@ TARGET_PASTE_BUNDLED_MS = 150.0
 TARGET_PASTE_5K_MS = 300.0
 TARGET_PASTE_ENGINE_MS = 5.0
 TARGET_ADV_RATIO = 0.8
+TIME = "/usr/bin/time" if Path("/usr/bin/time").exists() else None
 
 
 # -- processes --------------------------------------------------------------------------------
@@ -73,11 +74,21 @@ class Run:
     stdout: bytes = b""
     stderr: bytes = b""
     timed_out: bool = False
+    compiled: bool = False
 
 
 def run_cmd(argv: Sequence[str], *, env: dict[str, str] | None = None, timeout: float = 900,
             stderr_tty: bool = False, keep_stdout: bool = False) -> Run:
-    """Run a command as a new process; wall time and that child's own peak RSS (wait4)."""
+    """Run a command as a new process: wall time, exit code and its peak RSS.
+
+    Peak RSS comes from GNU time (``/usr/bin/time -f %M``): a child forked straight from
+    this (large) Python process would report the parent's pages as its own high-water mark.
+    Without GNU time, wait4's figure is used (an overestimate for small processes)."""
+    rss_file = None
+    if TIME:
+        fd, rss_file = tempfile.mkstemp(prefix="kb-bench-rss-")
+        os.close(fd)
+        argv = [TIME, "-f", "%M", "-o", rss_file, *argv]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         master = slave = -1
         if stderr_tty:
@@ -123,7 +134,12 @@ def run_cmd(argv: Sequence[str], *, env: dict[str, str] | None = None, timeout: 
         err.seek(0)
         stdout = out.read() if keep_stdout else out.read(4096)
         stderr = bytes(tty_bytes) if stderr_tty else err.read(20_000)
-        return Run(seconds, usage.ru_maxrss, proc.returncode, stdout, stderr, bool(killed))
+    rss = usage.ru_maxrss
+    if rss_file:
+        with contextlib.suppress(ValueError, IndexError, OSError):
+            rss = int(Path(rss_file).read_text().split()[-1])
+        Path(rss_file).unlink(missing_ok=True)
+    return Run(seconds, rss, proc.returncode, stdout, stderr, bool(killed))
 
 
 def _tool(name: str) -> str | None:
@@ -212,6 +228,20 @@ class Bench:
             argv += ["--no-bundled"]
         return [*argv, str(log)]
 
+    def run_kb(self, argv: list[str], env: dict[str, str]) -> Run:
+        """Run kb; ``compiled`` tells whether it wrote its rule cache (a cold run)."""
+        cache = Path(env["KB_CACHE_DIR"])
+
+        def state() -> set[tuple[str, int]]:
+            if not cache.is_dir():
+                return set()
+            return {(p.name, p.stat().st_mtime_ns) for p in cache.iterdir()}
+
+        before = state()
+        r = run_cmd(argv, env=env, timeout=self.args.timeout)
+        r.compiled = state() != before
+        return r
+
     def probe(self, *args: str, nohs: bool = False, timeout: float = 1800) -> dict[str, Any]:
         argv = [self.py, str(HERE / "probe.py"), *args] + (["--no-hyperscan"] if nohs else [])
         r = run_cmd(argv, env=self.env_nohs if nohs else self.env, timeout=timeout,
@@ -233,7 +263,7 @@ class Bench:
 
     def timed(self, argv_for: Callable[[Path], list[str]], log: Path, rate_hint: float | None,
               budget: float, *, ok_rc: tuple[int, ...] = (0, 1), env: dict[str, str] | None = None,
-              allow_slice: bool = True, runs: int | None = None) -> Cell:
+              allow_slice: bool = True, runs: int | None = None, kb: bool = False) -> Cell:
         """Best of N runs on ``log`` (or on a head slice when the predicted time is over budget)."""
         size = log.stat().st_size
         target = log
@@ -245,8 +275,16 @@ class Bench:
                 note = f"slice {target.stat().st_size / MB:.1f} MB"
         n = runs or self.repeat
         cell = Cell(nbytes=target.stat().st_size, note=note)
-        for i in range(n):
-            r = run_cmd(argv_for(target), env=env or self.env, timeout=self.args.timeout)
+        recompiles = 0
+        i = 0
+        while i < n:
+            i += 1
+            r = self.run_kb(argv_for(target), env or self.env) if kb else run_cmd(
+                argv_for(target), env=env or self.env, timeout=self.args.timeout)
+            if kb and r.compiled and recompiles < 2:
+                recompiles += 1  # kb (re)compiled its rules in this run: not a warm run
+                i -= 1
+                continue
             if r.timed_out:
                 cell.note = f"timeout > {self.args.timeout:.0f} s"
                 break
@@ -266,9 +304,6 @@ class Bench:
         import kb_engine
 
         eng_dir = Path(kb_engine.__file__).parent
-        h = hashlib.sha256()
-        for p in sorted(list(eng_dir.glob("*.py")) + list((ROOT / "kb_cli").glob("*.py"))):
-            h.update(p.read_bytes())
         head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                               capture_output=True, text=True).stdout.strip()
         dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--",
@@ -287,7 +322,8 @@ class Bench:
             "kb": f"{kb_engine.__version__} at {eng_dir}",
             "git": f"{head}" + (f" + uncommitted changes in {len(dirty)} engine/CLI file(s)"
                                 if dirty else ""),
-            "engine_source_sha": h.hexdigest()[:12],
+            "engine_source_sha": _engine_sha(),
+            "rss_source": "GNU time %M" if TIME else "wait4 (overestimates small processes)",
             "python": platform.python_version(),
             "cpu": _cpu(), "cores": os.cpu_count(),
             "load_start": " ".join(f"{x:.1f}" for x in os.getloadavg()),
@@ -335,7 +371,7 @@ class Bench:
         # Adversarial inputs: the naive-re2 reference (see naive.py), 1,000 rules.
         keyed = generate.regex_keys(generate._prefix(pages, 1000))
         for adv in generate.ADV_NAMES:
-            self._compare("pack-1000", keyed, adv, "kbclean", "re2", nohs=False)
+            self._compare("pack-1000", keyed, f"{adv}-1m", "kbclean", "re2", nohs=False)
 
     def _compare(self, pack: str, keyed: Any, logname: str, lines_fn: str, engine: str,
                  nohs: bool) -> None:
@@ -387,7 +423,7 @@ class Bench:
                 cells: dict[str, Cell] = {"naive": naive_cell}
                 size = log.stat().st_size
                 cells["kb"] = self.timed(lambda p, pk=pack: self.kb_argv(pk, p), log,
-                                         None, budget, allow_slice=False)
+                                         None, budget, allow_slice=False, kb=True)
                 eng = self.probe("engine", "--pack", str(self.files[pack]), "--no-bundled",
                                  "--log", str(log), "--repeat", str(self.repeat))
                 self.res.env["prefilter"] = eng.get("prefilter")
@@ -421,7 +457,11 @@ class Bench:
         best: dict[str, Cell] = {k: Cell(nbytes=tb.stat().st_size) for k in cells}
         for _ in range(n):  # interleaved rounds: every variant sees the same noise
             for name, argv in cells.items():
-                r = run_cmd(argv, env=self.env)
+                r = self.run_kb(argv, self.env)
+                if r.compiled:
+                    self.res.problems.append(f"start-up: {name}: a run recompiled the rules "
+                                             "(engine or rules changed mid-run?); dropped")
+                    continue
                 c = best[name]
                 c.runs += 1
                 c.seconds = r.seconds if c.seconds is None else min(c.seconds, r.seconds)
@@ -440,21 +480,23 @@ class Bench:
             return
         self.say("memory: 1 GB log, 5,000 rules (one run)")
         self.res.memory["1 GB, 5000 rules"] = self.timed(
-            lambda p: self.kb_argv("pack-5000", p), big, None, 1e9, allow_slice=False, runs=1)
+            lambda p: self.kb_argv("pack-5000", p), big, None, 1e9, allow_slice=False, runs=1,
+            kb=True)
 
     def adversarial(self) -> None:
-        normal = self.files["mixed-10m" if not self.quick else "mixed-1m"]
+        tag = "1m" if self.quick else "10m"
+        normal = self.files[f"mixed-{tag}"]
         for pack in ("pack-1000", "pack-5000"):
             n = pack.split("-")[1]
             for name in ("normal", *generate.ADV_NAMES):
-                log = normal if name == "normal" else self.files[name]
+                log = normal if name == "normal" else self.files[f"{name}-{tag}"]
                 self.say(f"adversarial: {log.name}, {n} rules")
                 size = log.stat().st_size
                 eng = self.probe("engine", "--pack", str(self.files[pack]), "--no-bundled",
                                  "--log", str(log), "--repeat", str(self.repeat),
                                  timeout=self.args.timeout)
                 e2e = self.timed(lambda p, pk=pack: self.kb_argv(pk, p), log, None, 1e9,
-                                 allow_slice=False)
+                                 allow_slice=False, kb=True)
                 self.res.adversarial.setdefault(f"{name} | {n}", {}).update({
                     "kb engine": Cell(min(eng["times"]), size, None, "", len(eng["times"])),
                     "kb": e2e})
@@ -465,7 +507,7 @@ class Bench:
             self.say(f"fallback (import hyperscan fails): {log.name}, {pack}")
             self.res.fallback[f"{log.stat().st_size / MB:.0f} MB | {pack.split('-')[1]}"] = \
                 self.timed(lambda p, pk=pack: self.kb_argv(pk, p, nohs=True), log, None,
-                           1e9, env=self.env_nohs, allow_slice=False)
+                           1e9, env=self.env_nohs, allow_slice=False, kb=True)
 
     def terminal(self) -> None:
         log = self.files["mixed-10m" if self.quick else "mixed-100m"]
@@ -522,6 +564,9 @@ class Bench:
         if self.args.profile:
             self.profile()
         self.res.env["load_end"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
+        if _engine_sha() != self.res.env["engine_source_sha"]:
+            self.res.problems.append("the engine's source changed during the run: numbers mix "
+                                     "versions; run again")
         md = render(self.res, self.quick)
         OUT.mkdir(exist_ok=True)
         (OUT / "latest.md").write_text(md)
@@ -530,6 +575,18 @@ class Bench:
         print(md)
         print(f"(written to {OUT / 'latest.md'})")
         return 0
+
+
+def _engine_sha() -> str:
+    """Hash of the installed engine's and CLI's sources: which code the numbers belong to."""
+    import kb_cli
+    import kb_engine
+
+    h = hashlib.sha256()
+    for d in (Path(kb_engine.__file__).parent, Path(kb_cli.__file__).parent):
+        for p in sorted(d.glob("*.py")):
+            h.update(p.name.encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()[:12]
 
 
 def _cpu() -> str:
@@ -576,7 +633,9 @@ def _ratio(a: Cell | None, b: Cell | None) -> str:
     if a is None or b is None or a.mbs is None or b.mbs is None:
         return "n/a"
     r = a.mbs / b.mbs
-    return f"{r:,.0f}x" if r >= 100 else f"{r:.2f}x"
+    if r >= 100:
+        return f"{r:,.0f}x"
+    return f"{r:.2f}x" if r >= 0.1 else f"{r:.3f}x"
 
 
 def _rss(c: Cell | None) -> str:
