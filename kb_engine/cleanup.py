@@ -7,6 +7,7 @@ evidence line numbers point at the user's own input.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 _FENCE_LINE = re.compile(r"^\s*```[\w+-]*\s*$")
@@ -54,7 +55,11 @@ def _strip_fences(text: str) -> str:
     return "\n".join(out)
 
 
-_ANSI_B = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+# One literal \x1b prefix lets the regex engine skip ahead between escapes.
+_ANSI_B = re.compile(rb"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+# bytes.replace(b"\r\n") crawls where "\n" is everywhere; a regex starting with the rare
+# "\r" skips ahead to each one.
+_CR_B = re.compile(rb"\r\n?")
 _SLACK_LINK_B = re.compile(rb"<((?:https?|mailto|ftp)://[^|>\s]+|mailto:[^|>\s]+)(?:\|[^>]*)?>")
 _ENTITIES_B = tuple((a.encode(), b.encode()) for a, b in _ENTITIES)
 _SMART_B = tuple((k.encode(), v.encode()) for k, v in (
@@ -64,24 +69,51 @@ _SMART_B = tuple((k.encode(), v.encode()) for k, v in (
 ))
 
 
+_MARKERS: tuple[bytes, ...] = (
+    b"\r", b"\x1b", b"<http", b"<ftp:", b"<mailto:", b"```",
+    *(entity for entity, _ in _ENTITIES_B), *(smart for smart, _ in _SMART_B),
+)
+_marker_db: Any = None
+
+
+def _present_markers(data: bytes) -> set[bytes]:
+    """Which cleanup markers occur: one Hyperscan pass when available (CPython's multi-byte
+    substring search would take one pass per marker)."""
+    global _marker_db
+    try:
+        import hyperscan
+    except ImportError:  # pragma: no cover - platforms without the wheel
+        return {m for m in _MARKERS if m in data}
+    if _marker_db is None:
+        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        db.compile(expressions=[b"".join(b"\\x%02x" % c for c in m) for m in _MARKERS],
+                   ids=list(range(len(_MARKERS))), elements=len(_MARKERS),
+                   flags=[hyperscan.HS_FLAG_SINGLEMATCH] * len(_MARKERS))
+        _marker_db = db
+    found: set[bytes] = set()
+    _marker_db.scan(data, match_event_handler=lambda i, a, b, f, c: found.add(_MARKERS[i]))
+    return found
+
+
 def clean_bytes(data: bytes) -> bytes:
-    """``clean_text`` for UTF-8 bytes. Each step first tests a one-byte marker (a memchr
-    scan), so a plain log passes through at memory speed."""
-    if b"\r" in data:
-        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    if b"\x1b" in data:
+    """``clean_text`` for UTF-8 bytes; only the steps whose markers occur run, so a plain
+    log passes through at memory speed."""
+    found = _present_markers(data)
+    if not found:
+        return data
+    if b"\r" in found:
+        data = _CR_B.sub(b"\n", data)
+    if b"\x1b" in found:
         data = _ANSI_B.sub(b"", data)
-    if b"&" in data:
-        for entity, char in _ENTITIES_B:
-            if entity in data:
-                data = data.replace(entity, char)
-    if b"<" in data and (b"<http" in data or b"<ftp:" in data or b"<mailto:" in data):
+    for entity, char in _ENTITIES_B:
+        if entity in found:
+            data = data.replace(entity, char)
+    if found & {b"<http", b"<ftp:", b"<mailto:"}:
         data = _SLACK_LINK_B.sub(rb"\1", data)
-    if not data.isascii():
-        for smart, plain in _SMART_B:
-            if smart in data:
-                data = data.replace(smart, plain)
-    if b"`" in data and b"```" in data:
+    for smart, plain in _SMART_B:
+        if smart in found:
+            data = data.replace(smart, plain)
+    if b"```" in found:
         data = _strip_fences(data.decode("utf-8", "surrogateescape")).encode(
             "utf-8", "surrogateescape")
     return data
