@@ -242,7 +242,7 @@ def test_huge_paste_fits_block_kit_limits(bot: KbBot, fake: FakeSlack) -> None:
     ev = R.mention("all of it", files=[f])
     R.dispatch(bot.app, R.json_body(R.event_envelope(ev)))
     flat = json.dumps(answer(fake, 2)["blocks"])
-    assert "Most likely" in flat and "more diagnoses" in flat
+    assert "Most likely" in flat
     # the fake Slack checked every payload against Block Kit limits (fixture teardown)
 
 

@@ -71,6 +71,14 @@ def test_huge_report_is_cut_to_limits_with_visible_note() -> None:
             assert b["text"]["text"].count("```") % 2 == 0
 
 
+def test_diagnoses_beyond_the_shown_ones_get_a_visible_note() -> None:
+    report = _huge_report()
+    report["diagnoses"] = [dict(d, explanation="short", evidence=[], fix=[], verify=[],
+                                ranking=None) for d in report["diagnoses"]] * 2
+    flat = json.dumps(B.diagnosis_message(report, max_diagnoses=5).blocks)
+    assert "5 more diagnoses" in flat
+
+
 def test_enforce_limits_drops_blocks_beyond_50() -> None:
     blocks = [B.section(f"row {i}") for i in range(120)]
     out = B.enforce_limits(blocks)
