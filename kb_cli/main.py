@@ -18,6 +18,7 @@ from typing import IO, Any
 
 from kb_engine import KbError, RuleSet, RuleSetError, __version__, load_rules
 
+from . import parallel
 from .render import Style, page_text, report_markdown, report_text
 
 EXIT_FOUND, EXIT_NONE, EXIT_ERROR = 0, 1, 2
@@ -91,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--min-confidence", type=float, default=0.5, metavar="C",
                    help="report causes at or above this confidence (0.5)")
     d.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    d.add_argument("--jobs", type=int, default=0, metavar="N",
+                   help="processes for one big file (0: auto, two above 48 MB; 1: one)")
     d.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
                    help="progress on stderr for big inputs (auto: when stderr is a terminal)")
     _add_rules_args(d)
@@ -184,6 +187,7 @@ def read_chunks(files: Sequence[str], progress: Progress | None = None) -> Itera
             except OSError as exc:
                 raise InputProblem(f"cannot read {name}: {exc.strerror}") from None
     total = 0
+    ends_with_newline = True
     for name, stream in streams:
         first = True
         try:
@@ -191,14 +195,16 @@ def read_chunks(files: Sequence[str], progress: Progress | None = None) -> Itera
                 block = stream.read(CHUNK)
                 if first:
                     _refuse_binary(name, block[:_SNIFF])
+                    if block and not ends_with_newline:
+                        yield b"\n"  # keep the previous file's last line apart
                     first = False
                 if not block:
                     break
                 total += len(block)
+                ends_with_newline = block.endswith(b"\n")
                 if progress is not None:
                     progress.advance(len(block))
                 yield block
-            yield b"\n"
         finally:
             if stream is not sys.stdin.buffer:
                 stream.close()
@@ -226,9 +232,18 @@ def _input_size(files: Sequence[str]) -> int:
 def cmd_diagnose(args: argparse.Namespace) -> int:
     rules = _load(args)
     show = args.progress == "always" or (args.progress == "auto" and sys.stderr.isatty())
-    progress = Progress(_input_size(args.files), show)
-    report = rules.diagnose(read_chunks(args.files, progress), top=max(args.top, 1),
-                            min_confidence=args.min_confidence, explain=args.explain)
+    size = _input_size(args.files)
+    progress = Progress(size, show)
+    options = {"top": max(args.top, 1), "min_confidence": args.min_confidence,
+               "explain": args.explain}
+    report = None
+    if (args.jobs != 1 and len(args.files) == 1 and args.files[0] != "-"
+            and os.path.isfile(args.files[0]) and parallel.worth_it(size)):
+        with open(args.files[0], "rb") as fh:
+            _refuse_binary(args.files[0], fh.read(_SNIFF))
+        report = parallel.diagnose_file(rules, args.files[0], progress.advance, **options)
+    if report is None:
+        report = rules.diagnose(read_chunks(args.files, progress), **options)
     progress.finish()
     if args.format == "json":
         json.dump(report.to_dict(explain=args.explain), sys.stdout, indent=2)

@@ -98,9 +98,13 @@ class Scanner:
 
     # -- windows -----------------------------------------------------------------
     def scan(self, chunks: Iterable[bytes]) -> ScanResult:
+        self.feed(chunks)
+        return self.result()
+
+    def feed(self, chunks: Iterable[bytes]) -> None:
+        """Scan windows without closing multi-line signatures (parts are merged first)."""
         for base, window, n in windows(chunks):
             self._window(base, window, n)
-        return self._result()
 
     def _window(self, base: int, window: bytes, n: int) -> None:
         candidates, lines = self._candidates(window, n)
@@ -212,7 +216,7 @@ class Scanner:
     # -- tracebacks ------------------------------------------------------------------
     def _add_traceback(self, tb: Traceback, base: int, lines: WindowLines) -> None:
         first = tb.first_line
-        _shift(tb, base)
+        shift_traceback(tb, base)
         self.tracebacks.append(tb)
         for exc in tb.exceptions:
             self.line_text[exc.line] = lines[exc.line - base][:MAX_EVIDENCE_TEXT]
@@ -298,7 +302,7 @@ class Scanner:
             f"{type(exc).__name__}: {exc}"
         )
 
-    def _result(self) -> ScanResult:
+    def result(self) -> ScanResult:
         self._close_lines_sigs()
         return ScanResult(
             sig_hits=self.sig_hits, tracebacks=self.tracebacks,
@@ -341,7 +345,7 @@ def _frame_matches(sig: Sig, module: str, file: str, function: str) -> bool:
     return True
 
 
-def _shift(tb: Traceback, base: int) -> None:
+def shift_traceback(tb: Traceback, base: int) -> None:
     if not base:
         return
     tb.first_line += base

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .compiled import CompiledRules
 from .errors import RuleError
 from .matcher import scan_text
+from .parts import PartialScan, merge, scan_part
 from .report import Report
 from .scoring import DEFAULT_MIN_CONFIDENCE, rank
 
@@ -36,6 +37,18 @@ class RuleSet:
         scan = scan_text(self.compiled, text, use_prefilter=use_prefilter)
         return rank(self.compiled, scan, top=top, min_confidence=min_confidence,
                     explain=explain)
+
+    def scan_part(self, chunks: Iterable[bytes]) -> PartialScan:
+        """Scan one part of a big input (for parallel scanning; see ``diagnose_parts``)."""
+        return scan_part(self.compiled, chunks)
+
+    def diagnose_parts(
+        self, parts: list[PartialScan], *, top: int = 5,
+        min_confidence: float = DEFAULT_MIN_CONFIDENCE, explain: bool = False,
+    ) -> Report:
+        """The report for an input scanned as consecutive parts (same answer as whole)."""
+        return rank(self.compiled, merge(self.compiled, parts), top=top,
+                    min_confidence=min_confidence, explain=explain)
 
     def match_counts(
         self, text: str | bytes | Iterable[str | bytes], *, use_prefilter: bool = True

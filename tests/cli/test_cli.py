@@ -160,3 +160,20 @@ def test_progress_goes_to_stderr_and_never_changes_json(tmp_path: Path) -> None:
     assert quiet.returncode == loud.returncode == 0
     assert quiet.stdout == loud.stdout
     assert "kb: scanning" in loud.stderr and "kb: scanning" not in quiet.stderr
+
+
+def test_two_processes_give_the_same_json_as_one(tmp_path: Path) -> None:
+    line = b"2026-11-27 10:00:00,001 INFO [app] GET /api/items 200 3ms\n"
+    filler = line * (13 * 1024 * 1024 // len(line))
+    pool = (DEMO / "demo-errors.pool.pos.log").read_bytes()
+    env = (DEMO / "demo-errors.env-missing.pos.log").read_bytes()
+    timeout = (DEMO / "demo-errors.worker-timeout.pos.log").read_bytes()
+    big = tmp_path / "big.log"
+    big.write_bytes(pool + filler + env + filler + timeout + filler + pool + filler + env)
+    one = demo("diagnose", "--format", "json", "--jobs", "1", str(big))
+    two = demo("diagnose", "--format", "json", "--jobs", "0", str(big))
+    assert one.returncode == two.returncode == 0
+    assert one.stdout == two.stdout
+    data = json.loads(two.stdout)
+    assert data["input"]["bytes"] == big.stat().st_size
+    assert {d["id"] for d in data["diagnoses"]} >= {"demo-errors/pool", "demo-errors/env-missing"}
