@@ -32,7 +32,7 @@ except ImportError:  # pragma: no cover
 
 HAVE_HYPERSCAN = _hs is not None
 # Budget of literal occurrences per window before the bounded path takes over.
-_BUDGET_PER_KB = 64  # about 4 per line of a typical 60-byte log line
+_BUDGET_PER_KB = 16  # about one per line of a typical 60-byte log line
 _BUDGET_MIN = 20_000
 
 
@@ -105,26 +105,31 @@ class Prefilter:
         raise NotImplementedError
 
     def _bounded(self, window: bytes, present: Iterable[int]) -> Candidates:
-        """Every line holding literal ``i`` for each present entry, one find per line."""
+        """Every line holding a literal of each present entry, one find per line."""
         cands: Candidates = {}
         lowered: bytes | None = None
         for i in present:
             entry = self.entries[i]
-            hay = window
-            if entry.caseless:
-                lowered = window.lower() if lowered is None else lowered
-                hay = lowered
+            if entry.caseless and lowered is None:
+                lowered = window.lower()
+            hay = lowered if entry.caseless and lowered is not None else window
             for literal in entry.literals:
-                pos, line, counted = hay.find(literal), 0, 0
-                while pos >= 0:
-                    line += hay.count(b"\n", counted, pos)
-                    end = hay.find(b"\n", pos)
-                    _record(cands, entry.ids, line, pos)
-                    if end < 0:
-                        break
-                    counted = end
-                    pos = hay.find(literal, end + 1)
+                _lines_with(hay, literal, entry.ids, cands)
         return cands
+
+
+def _lines_with(hay: bytes, literal: bytes, ids: tuple[int, ...], cands: Candidates) -> None:
+    """Record every line of ``hay`` holding ``literal``: one find per matching line, so a
+    line repeating the literal a million times costs one step."""
+    pos, line, counted = hay.find(literal), 0, 0
+    while pos >= 0:
+        line += hay.count(b"\n", counted, pos)
+        end = hay.find(b"\n", pos)
+        _record(cands, ids, line, pos)
+        if end < 0:
+            return
+        counted = end
+        pos = hay.find(literal, end + 1)
 
 
 class HyperscanPrefilter(Prefilter):
@@ -186,26 +191,17 @@ class HyperscanPrefilter(Prefilter):
         return cands
 
     def _bounded_literals(self, window: bytes, present: list[int]) -> Candidates:
-        """Lines holding each present literal, one find per line; every entry that owns the
-        literal gets those lines as candidates (RE2 confirms them)."""
+        """Lines holding each present literal; every entry that owns the literal gets them
+        as candidates (RE2 confirms them)."""
         cands: Candidates = {}
         lowered: bytes | None = None
         for li in present:
             literal, caseless, owners = self.literal_index[li]
-            hay = window
-            if caseless:
-                lowered = window.lower() if lowered is None else lowered
-                hay = lowered
+            if caseless and lowered is None:
+                lowered = window.lower()
+            hay = lowered if caseless and lowered is not None else window
             ids = tuple(pid for i in owners for pid in self.entries[i].ids)
-            pos, line, counted = hay.find(literal), 0, 0
-            while pos >= 0:
-                line += hay.count(b"\n", counted, pos)
-                end = hay.find(b"\n", pos)
-                _record(cands, ids, line, pos)
-                if end < 0:
-                    break
-                counted = end
-                pos = hay.find(literal, end + 1)
+            _lines_with(hay, literal, ids, cands)
         return cands
 
     def __getstate__(self) -> dict[str, Any]:

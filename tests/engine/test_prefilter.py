@@ -67,3 +67,25 @@ def test_adversarial_input_same_answers_on_the_bounded_path(
     report = rules.diagnose([data[i:i + 65536] for i in range(0, len(data), 65536)])
     cleaned = clean_bytes(data)  # a bare CR ends a line, as terminals show it
     assert report.lines == cleaned.count(b"\n") + (0 if cleaned.endswith(b"\n") else 1)
+
+
+@pytest.mark.parametrize("backend", ["hyperscan", "ahocorasick"])
+def test_bounded_path_finds_the_same_lines(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb_engine import prefilter as pf
+
+    if backend == "hyperscan" and not pf.HAVE_HYPERSCAN:
+        pytest.skip("no hyperscan wheel on this platform")
+    table = pf.LiteralTable()
+    table.add("boom", 1, False)
+    table.add("quiet", 2, True)
+    table.add("never", 3, False)
+    pre = pf.build(table, prefer_hyperscan=backend == "hyperscan")
+    window = b"\n".join([b"boom" * 300_000, b"nothing here", b"QUIET and boom", b"tail"])
+    used: list[int] = []
+    for name in ("_bounded", "_bounded_literals"):
+        if hasattr(pre, name):
+            original = getattr(pre, name)
+            monkeypatch.setattr(pre, name, lambda *a, o=original: used.append(1) or o(*a))
+    got = {pid: sorted(lines) for pid, lines in pre.candidates(window).items()}
+    assert used, "a 1.2 MB line of repeated literals must take the bounded path"
+    assert got == {1: [0, 2], 2: [2]}
