@@ -75,15 +75,72 @@ class Run:
     stderr: bytes = b""
     timed_out: bool = False
     compiled: bool = False
+    cpu: float = 0.0
+    tree_pss_kb: int | None = None
+    tree_rss_kb: int | None = None
+    procs: int = 1
+
+
+class TreeMemory:
+    """Samples the memory of a process tree (kb may fork workers): the peak over time of the
+    summed PSS (proportional set size: pages shared copy-on-write counted once overall) and
+    of the summed RSS of every process below ``root``."""
+
+    def __init__(self, root: int, skip_root: bool, interval: float = 0.02) -> None:
+        self.root = root
+        self.skip_root = skip_root
+        self.interval = interval
+        self.peak_pss_kb = 0
+        self.peak_rss_kb = 0
+        self.max_procs = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def _children(pid: int) -> list[int]:
+        out: list[int] = []
+        with contextlib.suppress(OSError):
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with contextlib.suppress(OSError):
+                    out += [int(x) for x in
+                            Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
+        return out
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            pids = [] if self.skip_root else [self.root]
+            todo = self._children(self.root)
+            while todo:
+                pid = todo.pop()
+                pids.append(pid)
+                todo += self._children(pid)
+            pss = rss = 0
+            for pid in pids:
+                with contextlib.suppress(OSError):
+                    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                        if line.startswith("Pss:"):
+                            pss += int(line.split()[1])
+                        elif line.startswith("Rss:"):
+                            rss += int(line.split()[1])
+            self.peak_pss_kb = max(self.peak_pss_kb, pss)
+            self.peak_rss_kb = max(self.peak_rss_kb, rss)
+            self.max_procs = max(self.max_procs, len(pids))
+            self._stop.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
 
 
 def run_cmd(argv: Sequence[str], *, env: dict[str, str] | None = None, timeout: float = 900,
-            stderr_tty: bool = False, keep_stdout: bool = False) -> Run:
-    """Run a command as a new process: wall time, exit code and its peak RSS.
+            stderr_tty: bool = False, keep_stdout: bool = False, tree: bool = False) -> Run:
+    """Run a command as a new process: wall time, CPU time, exit code and its peak RSS.
 
     Peak RSS comes from GNU time (``/usr/bin/time -f %M``): a child forked straight from
     this (large) Python process would report the parent's pages as its own high-water mark.
-    Without GNU time, wait4's figure is used (an overestimate for small processes)."""
+    Without GNU time, wait4's figure is used (an overestimate for small processes).
+    ``tree``: also sample the summed PSS/RSS of the whole process tree (kb may fork)."""
     rss_file = None
     if TIME:
         fd, rss_file = tempfile.mkstemp(prefix="kb-bench-rss-")
@@ -96,7 +153,9 @@ def run_cmd(argv: Sequence[str], *, env: dict[str, str] | None = None, timeout: 
         tty_bytes = bytearray()
         t0 = time.perf_counter()
         proc = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=slave if stderr_tty else err, env=env)
+                                stderr=slave if stderr_tty else err, env=env,
+                                start_new_session=True)
+        sampler = TreeMemory(proc.pid, skip_root=bool(TIME)) if tree else None
         if stderr_tty:
             os.close(slave)
 
@@ -114,10 +173,10 @@ def run_cmd(argv: Sequence[str], *, env: dict[str, str] | None = None, timeout: 
             reader.start()
         killed = []
 
-        def kill() -> None:
+        def kill() -> None:  # the whole group: GNU time, kb and any worker it forked
             killed.append(True)
             with contextlib.suppress(ProcessLookupError):
-                proc.kill()
+                os.killpg(proc.pid, 9)
 
         timer = threading.Timer(timeout, kill)
         timer.start()
@@ -126,6 +185,8 @@ def run_cmd(argv: Sequence[str], *, env: dict[str, str] | None = None, timeout: 
         finally:
             timer.cancel()
         seconds = time.perf_counter() - t0
+        if sampler:
+            sampler.stop()
         proc.returncode = os.waitstatus_to_exitcode(status)
         if stderr_tty:
             reader.join(2)
@@ -139,7 +200,13 @@ def run_cmd(argv: Sequence[str], *, env: dict[str, str] | None = None, timeout: 
         with contextlib.suppress(ValueError, IndexError, OSError):
             rss = int(Path(rss_file).read_text().split()[-1])
         Path(rss_file).unlink(missing_ok=True)
-    return Run(seconds, rss, proc.returncode, stdout, stderr, bool(killed))
+    r = Run(seconds, rss, proc.returncode, stdout, stderr, bool(killed))
+    r.cpu = usage.ru_utime + usage.ru_stime  # includes reaped workers' CPU
+    if sampler:
+        r.tree_pss_kb = sampler.peak_pss_kb
+        r.tree_rss_kb = sampler.peak_rss_kb
+        r.procs = sampler.max_procs
+    return r
 
 
 def _tool(name: str) -> str | None:
@@ -169,6 +236,13 @@ class Cell:
     rss_kb: int | None = None
     note: str = ""  # "slice 2.1 MB" when extrapolated, "timeout", "error: ..."
     runs: int = 0
+    cpu: float | None = None  # CPU seconds (user + sys, workers included) of the best run
+    tree_pss_kb: int | None = None  # peak summed PSS of the process tree (sampled)
+    procs: int = 1
+
+    @property
+    def mb_per_cpu_s(self) -> float | None:
+        return self.nbytes / MB / self.cpu if self.cpu else None
 
     @property
     def mbs(self) -> float | None:
@@ -238,7 +312,7 @@ class Bench:
             return {(p.name, p.stat().st_mtime_ns) for p in cache.iterdir()}
 
         before = state()
-        r = run_cmd(argv, env=env, timeout=self.args.timeout)
+        r = run_cmd(argv, env=env, timeout=self.args.timeout, tree=True)
         r.compiled = state() != before
         return r
 
@@ -293,8 +367,12 @@ class Bench:
                 self.res.problems.append(f"{argv_for(target)[:3]}: {cell.note}")
                 break
             cell.runs += 1
-            cell.seconds = r.seconds if cell.seconds is None else min(cell.seconds, r.seconds)
+            if cell.seconds is None or r.seconds < cell.seconds:
+                cell.seconds, cell.cpu = r.seconds, r.cpu
             cell.rss_kb = max(cell.rss_kb or 0, r.rss_kb)
+            if r.tree_pss_kb is not None:
+                cell.tree_pss_kb = max(cell.tree_pss_kb or 0, r.tree_pss_kb)
+                cell.procs = max(cell.procs, r.procs)
             if r.seconds > budget and i == 0:
                 break  # too slow to repeat within the budget: one run it is
         return cell
@@ -345,18 +423,23 @@ class Bench:
                                      "'ripgrep>=14' (the columns show n/a)")
 
     def warm(self) -> None:
-        """First runs fill kb's compiled-rule cache (cold compile time is reported)."""
+        """Fill kb's compiled-rule caches so every timed run is a warm one; time one cold
+        start (``--no-cache``: YAML, validation and compilation) for reference."""
         tb = self.files["tb300"]
-        for label, pack, bundled in (("1000 rules", "pack-1000", False),
-                                     ("5000 rules", "pack-5000", False),
+        for label, pack, bundled in (("1,000 rules", "pack-1000", False),
+                                     ("5,000 rules", "pack-5000", False),
                                      ("bundled", None, True),
-                                     ("bundled + 5000 rules", "pack-5000", True)):
+                                     ("bundled + 5,000 rules", "pack-5000", True)):
             r = run_cmd(self.kb_argv(pack, tb, bundled=bundled), env=self.env)
             if r.rc not in (0, 1):
                 raise SystemExit(f"kb failed on {label}: {r.stderr.decode(errors='replace')}")
-            self.res.startup[f"first run (may compile), {label}"] = Cell(r.seconds, 0, r.rss_kb)
         for pack in ("pack-1000", "pack-5000"):
             run_cmd(self.kb_argv(pack, tb, nohs=True), env=self.env_nohs)
+        if "startup" in self.sections:
+            r = run_cmd([*self.kb_argv("pack-5000", tb, bundled=True, fmt="text")[:-1],
+                         "--no-cache", str(tb)], env=self.env)
+            self.res.startup["cold: --no-cache, bundled + 5,000 rules (compiles everything)"] = \
+                Cell(r.seconds, tb.stat().st_size, r.rss_kb, "", 1)
 
     def correctness(self) -> None:
         logs = ["mixed-1m"] if self.quick else ["mixed-1m", "mixed-10m"]
@@ -523,13 +606,29 @@ class Bench:
         }
 
     def profile(self) -> None:
+        """Where kb's time goes: py-spy (every process, workers included) when installed,
+        else cProfile (the main process only). Written to bench/out/profile.txt."""
         log = self.files["mixed-10m" if self.quick else "mixed-100m"]
-        self.say(f"profile: cProfile of kb diagnose, {log.name}, 5,000 rules")
         OUT.mkdir(exist_ok=True)
+        argv = self.kb_argv("pack-5000", log)
+        spy = _tool("py-spy")
+        header = f"kb diagnose, {log.name}, 5,000 rules, engine {self.res.env.get('git')}\n"
+        if spy:
+            self.say(f"profile: py-spy record --subprocesses, {log.name}, 5,000 rules")
+            raw = OUT / "profile.pyspy.txt"
+            r = run_cmd([spy, "record", "--subprocesses", "-r", "200", "--format", "raw",
+                         "-o", str(raw), "--", *argv], env=self.env, timeout=self.args.timeout)
+            if r.rc in (0, 1) and raw.exists():
+                text = header + f"py-spy, 200 Hz, wall {r.seconds:.2f} s\n" + _pyspy_top(raw)
+                (OUT / "profile.txt").write_text(text)
+                self.res.profile = str(OUT / "profile.txt")
+                return
+            self.res.problems.append(f"py-spy failed ({r.rc}): "
+                                     f"{r.stderr.decode(errors='replace')[-300:]}")
+        self.say(f"profile: cProfile of kb diagnose, {log.name}, 5,000 rules")
         stats = OUT / "profile.pstats"
-        argv = self.kb_argv("pack-5000", log)[1:]
         code = ("import cProfile, sys; from kb_cli.main import main; "
-                f"sys.argv = ['kb'] + {argv!r}; "
+                f"sys.argv = ['kb'] + {argv[1:]!r}; "
                 f"cProfile.run('main()', {str(stats)!r})")
         run_cmd([self.py, "-c", code], env=self.env, timeout=self.args.timeout)
         import io
@@ -540,7 +639,7 @@ class Bench:
         p.sort_stats("tottime").print_stats(25)
         p.sort_stats("cumulative").print_stats(25)
         text = re.sub(r"/\S*/(kb_engine|kb_cli)/", r"\1/", buf.getvalue())
-        (OUT / "profile.txt").write_text(text)
+        (OUT / "profile.txt").write_text(header + "cProfile (main process only)\n" + text)
         self.res.profile = str(OUT / "profile.txt")
 
     # -- driver -------------------------------------------------------------------------------
@@ -577,6 +676,32 @@ class Bench:
         return 0
 
 
+def _pyspy_top(raw: Path, top: int = 30) -> str:
+    """Self time per source line and inclusive time per function from py-spy's raw output."""
+    from collections import Counter
+
+    own: Counter[str] = Counter()
+    incl: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not stack or not n.isdigit():
+            continue
+        total += int(n)
+        frames = [re.sub(r"/\S*/(kb_engine|kb_cli|re2)/", r"\1/", f) for f in stack.split(";")]
+        frames = [f for f in frames if not f.startswith("process ")]
+        if not frames:
+            continue
+        own[frames[-1]] += int(n)
+        for f in {re.sub(r":\d+\)$", ")", x) for x in frames}:
+            incl[f] += int(n)
+    out = [f"{total} samples", "", "self time by line:"]
+    out += [f"{100 * n / total:5.1f}%  {f}" for f, n in own.most_common(top)]
+    out += ["", "inclusive time by function:"]
+    out += [f"{100 * n / total:5.1f}%  {f}" for f, n in incl.most_common(top)]
+    return "\n".join(out) + "\n"
+
+
 def _engine_sha() -> str:
     """Hash of the installed engine's and CLI's sources: which code the numbers belong to."""
     import kb_cli
@@ -600,7 +725,8 @@ def _cpu() -> str:
 def _jsonable(obj: Any) -> Any:
     if isinstance(obj, Cell):
         return {"seconds": obj.seconds, "bytes": obj.nbytes, "mb_s": obj.mbs,
-                "rss_kb": obj.rss_kb, "note": obj.note, "runs": obj.runs}
+                "rss_kb": obj.rss_kb, "note": obj.note, "runs": obj.runs, "cpu_s": obj.cpu,
+                "tree_pss_kb": obj.tree_pss_kb, "procs": obj.procs}
     if isinstance(obj, Results):
         return {k: _jsonable(v) for k, v in obj.__dict__.items()}
     if isinstance(obj, dict):
@@ -642,6 +768,20 @@ def _rss(c: Cell | None) -> str:
     return "n/a" if c is None or c.rss_kb is None else f"{c.rss_kb / 1024:.0f}"
 
 
+def _tree(c: Cell | None) -> str:
+    if c is None or c.tree_pss_kb is None:
+        return "n/a"
+    return f"{c.tree_pss_kb / 1024:.0f} ({c.procs})"
+
+
+def _peak_mb(c: Cell | None) -> float | None:
+    """The memory figure targets use: the whole tree's PSS when sampled, else the RSS."""
+    if c is None:
+        return None
+    kb = c.tree_pss_kb if c.tree_pss_kb else c.rss_kb
+    return None if kb is None else kb / 1024
+
+
 def _pf(ok: bool | None) -> str:
     return "n/a" if ok is None else ("**PASS**" if ok else "**FAIL**")
 
@@ -663,21 +803,26 @@ def render(res: Results, quick: bool) -> str:
     out.append("")
     if res.throughput:
         out += ["#### Throughput (MB/s; `~` = measured on a head slice and extrapolated)", "",
-                "| log | rules | kb new process | kb engine only | naive `re` loop | ripgrep | "
-                "grep -E | cat | kb/naive | kb/rg | kb/grep | kb/cat |",
-                "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+                "| log | rules | kb new process | kb MB per CPU-s | kb engine only | "
+                "naive `re` loop | ripgrep | grep -E | cat | kb/naive | kb/rg | kb/grep | "
+                "kb/cat |",
+                "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for row, c in res.throughput.items():
-            out.append(f"| {row} | {_mbs(c.get('kb'))} | {_mbs(c.get('kb engine'))} | "
+            kbc = c.get("kb")
+            out.append(f"| {row} | {_mbs(kbc)} | {_f(kbc.mb_per_cpu_s if kbc else None)} | "
+                       f"{_mbs(c.get('kb engine'))} | "
                        f"{_mbs(c.get('naive'))} | {_mbs(c.get('rg'))} | {_mbs(c.get('grep'))} | "
                        f"{_mbs(c.get('cat'))} | {_ratio(c.get('kb'), c.get('naive'))} | "
                        f"{_ratio(c.get('kb'), c.get('rg'))} | "
                        f"{_ratio(c.get('kb'), c.get('grep'))} | "
                        f"{_ratio(c.get('kb'), c.get('cat'))} |")
-        out += ["", "Peak RSS (MB) of each new process:", "",
-                "| log | rules | kb | ripgrep | grep -E | cat |", "|---|---|---|---|---|---|"]
+        out += ["", "Peak memory (MB): RSS of the largest process (GNU time); for kb also the "
+                "sampled peak of the summed PSS of its whole process tree (workers included):", "",
+                "| log | rules | kb RSS | kb tree PSS (processes) | ripgrep | grep -E | cat |",
+                "|---|---|---|---|---|---|---|"]
         for row, c in res.throughput.items():
-            out.append(f"| {row} | {_rss(c.get('kb'))} | {_rss(c.get('rg'))} | "
-                       f"{_rss(c.get('grep'))} | {_rss(c.get('cat'))} |")
+            out.append(f"| {row} | {_rss(c.get('kb'))} | {_tree(c.get('kb'))} | "
+                       f"{_rss(c.get('rg'))} | {_rss(c.get('grep'))} | {_rss(c.get('cat'))} |")
         slices = {f"{k}: {t} {c.note}" for k, cs in res.throughput.items()
                   for t, c in cs.items() if c.note and t != "naive"}
         if slices:
@@ -708,13 +853,15 @@ def render(res: Results, quick: bool) -> str:
                        f"{_ratio(c.get('kb engine'), base)} |")
         out.append("")
     if res.memory or res.fallback:
-        out += ["#### Memory and fallback path", "", "| run | MB/s | peak RSS MB |",
-                "|---|---|---|"]
+        out += ["#### Memory and fallback path", "",
+                "| run | MB/s | MB per CPU-s | RSS MB | tree PSS MB (processes) |",
+                "|---|---|---|---|---|"]
         for row, c in res.memory.items():
-            out.append(f"| kb, {row} | {_mbs(c)} | {_rss(c)} |")
+            out.append(f"| kb, {row} | {_mbs(c)} | {_f(c.mb_per_cpu_s)} | {_rss(c)} | "
+                       f"{_tree(c)} |")
         for row, c in res.fallback.items():
             out.append(f"| kb without Hyperscan, {row.replace(' | ', ', ')} rules | {_mbs(c)} | "
-                       f"{_rss(c)} |")
+                       f"{_f(c.mb_per_cpu_s)} | {_rss(c)} | {_tree(c)} |")
         out.append("")
     if res.correctness:
         out += ["#### Same answers: kb's per-signature line counts vs the naive loop", "",
@@ -761,12 +908,11 @@ def _targets(res: Results, quick: bool) -> list[list[str]]:
                                                    ratio <= TARGET_5K_VS_1K)])
     m = res.memory.get("1 GB, 5000 rules")
     m100 = res.throughput.get("100 MB | 5000", {}).get("kb")
-    flat = ""
-    if m and m.rss_kb and m100 and m100.rss_kb:
-        flat = f" (100 MB log: {m100.rss_kb / 1024:.0f} MB)"
-    rows.append(["peak RSS, 1 GB log, 5,000 rules", f"{_rss(m)} MB{flat}",
-                 f"< {TARGET_RSS_1G_MB:.0f} MB",
-                 _pf(None if not m or m.rss_kb is None else m.rss_kb / 1024 < TARGET_RSS_1G_MB)])
+    peak, peak100 = _peak_mb(m), _peak_mb(m100)
+    flat = f" (100 MB log: {peak100:.0f} MB)" if peak100 else ""
+    rows.append(["peak memory, 1 GB log, 5,000 rules (tree PSS, workers included)",
+                 f"{_f(peak, 0)} MB{flat}", f"< {TARGET_RSS_1G_MB:.0f} MB",
+                 _pf(None if peak is None else peak < TARGET_RSS_1G_MB)])
     for label, key, goal in (
             ("300-line traceback, new process, bundled pack", "kb, bundled pack",
              TARGET_PASTE_BUNDLED_MS),
