@@ -72,9 +72,15 @@ def test_huge_report_is_cut_to_limits_with_visible_note() -> None:
 
 
 def test_diagnoses_beyond_the_shown_ones_get_a_visible_note() -> None:
-    report = _huge_report()
-    report["diagnoses"] = [dict(d, explanation="short", evidence=[], fix=[], verify=[],
-                                ranking=None) for d in report["diagnoses"]] * 2
+    diag = {"rank": 1, "id": "p/c", "page": "p", "page_title": "Page", "cause": "c",
+            "title": "Cause", "confidence": 0.9, "explanation": "Why.", "evidence": [],
+            "fix": [{"text": "Fix it."}], "verify": [{"text": "Check it."}],
+            "applicability": {"applies": True, "note": None}}
+    report = {"schema": "kb.report/1", "status": "diagnosed",
+              "input": {"kind": "python", "lines": 9, "fingerprint": "abcdefabcdef",
+                        "headline": "E: x", "versions": {}},
+              "diagnoses": [dict(diag, rank=i, id=f"p/c{i}") for i in range(1, 11)],
+              "warnings": []}
     flat = json.dumps(B.diagnosis_message(report, max_diagnoses=5).blocks)
     assert "5 more diagnoses" in flat
 
