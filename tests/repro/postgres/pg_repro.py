@@ -10,7 +10,7 @@ Servers (started by ``.ci/services.sh``; override with environment variables):
 Each case script runs as ``/app/app.py`` in a fresh temporary directory (with the helper modules
 ``relay.py`` and ``accounts.py``), with ``DATABASE_URL`` pointing at the server the case needs.
 stdout and stderr are captured interleaved; machine paths are rewritten to the neutral forms the
-samples use.
+samples use (see ``tests/repro/harness.py``).
 
     python3 tests/repro/postgres/pg_repro.py             # rewrite every sample from a live run
     python3 tests/repro/postgres/pg_repro.py NAME...     # only these sample files
@@ -19,20 +19,20 @@ samples use.
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
 import sys
-import sysconfig
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repo root: tests.repro
+
+from tests.repro import harness
+from tests.repro.harness import free_port
+
 HERE = Path(__file__).resolve().parent
 CASES = HERE / "cases"
-RULES = HERE.parents[2] / "rules" / "postgres"
+RULES = harness.RULES / "postgres"
 HELPERS = ("relay.py", "accounts.py")
 
 MAIN = os.environ.get("KB_TEST_PG_DSN", "postgresql://kb:kb@127.0.0.1:5432/kb_test")
@@ -59,13 +59,6 @@ def url(
     netloc += f":{port if port is not None else (p.port or 5432)}"
     path = f"/{db}" if db is not None else p.path
     return urlunsplit((p.scheme, netloc, path, query if query is not None else p.query, ""))
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Case:
@@ -244,27 +237,7 @@ for page, cause, positives, negatives in [
     ),
     (BOUNCER_PAGE, "database-not-configured", {"": "bouncer_nodb"}, ["nodb", "bouncer_options"]),
 ]:
-    for label, case in positives.items():
-        name = f"{page}.{cause}.pos{'.' + label if label else ''}.log"
-        SAMPLES[name] = (case, f"{page}/{cause}", "pos")
-    for i, case in enumerate(negatives):
-        name = f"{page}.{cause}.neg{'.' + str(i + 1) if i else ''}.log"
-        SAMPLES[name] = (case, f"{page}/{cause}", "neg")
-
-
-def neutralise(text: str, workdir: str) -> str:
-    """Rewrite this machine's paths to the neutral forms used in committed samples."""
-    paths = sysconfig.get_paths()
-    site, stdlib = paths["purelib"], paths["stdlib"]
-    pairs = [
-        (site, "/usr/local/lib/python3.11/site-packages"),
-        (stdlib, "/usr/local/lib/python3.11"),
-        (os.path.realpath(workdir), "/app"),
-        (workdir, "/app"),
-    ]
-    for old, new in pairs:
-        text = text.replace(old, new)
-    return text
+    harness.add_samples(SAMPLES, page, cause, positives, negatives)
 
 
 def server_error(server: str) -> str | None:
@@ -309,39 +282,18 @@ def run_case(name: str, timeout: float = 60) -> str:
     case = CASE[name]
     if case.server == "aux":
         _wait_aux_idle()
-    with tempfile.TemporaryDirectory(prefix="kb-repro-") as tmp:
-        for helper in HELPERS:
-            shutil.copy(CASES / helper, Path(tmp) / helper)
-        shutil.copy(CASES / f"{case.script}.py", Path(tmp) / "app.py")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PG"))}
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-        env["DATABASE_URL"] = case.dsn()
-        out = ""
-        for _ in range(case.runs):
-            proc = subprocess.run(
-                [sys.executable, "app.py", *case.args],
-                cwd=tmp,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
-            out = proc.stdout
-        return neutralise(out, tmp)
-
-
-def write_samples(names: list[str] | None = None) -> None:
-    cache: dict[str, str] = {}
-    for name, (case, _cause, _kind) in SAMPLES.items():
-        if names and name not in names:
-            continue
-        if case not in cache:
-            cache[case] = run_case(case)
-        (RULES / name).write_text(cache[case])
-        print("wrote", RULES / name)
+    env = harness.clean_env("PG")
+    env["DATABASE_URL"] = case.dsn()
+    return harness.run_case(
+        CASES,
+        case.script,
+        helpers=HELPERS,
+        argv=[sys.executable, "app.py", *case.args],
+        env=env,
+        runs=case.runs,
+        timeout=timeout,
+    )
 
 
 if __name__ == "__main__":
-    write_samples(sys.argv[1:] or None)
+    harness.write_samples(SAMPLES, run_case, RULES, sys.argv[1:])
