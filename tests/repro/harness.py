@@ -238,14 +238,14 @@ def assert_ranked(captured: str, cause: str, kind: str) -> None:
         assert cause not in found, f"{cause!r} reported ({found}); captured:\n{captured}"
 
 
-def require_service(problem: str | None) -> None:
-    """Nothing when ``problem`` is None; else skip the test, or fail it under ``CI=true``
-    (CI must start the services with ``.ci/services.sh``)."""
+def require_service(problem: str | None, hint: str = "run .ci/services.sh to start it") -> None:
+    """Nothing when ``problem`` is None; else skip the test (with ``hint``), or fail it under
+    ``CI=true`` (CI must start the services with ``.ci/services.sh``)."""
     if problem is None:
         return
     if os.environ.get("CI"):
         pytest.fail(f"{problem} (CI must run .ci/services.sh first)")
-    pytest.skip(f"{problem}; run .ci/services.sh to start it")
+    pytest.skip(f"{problem}; {hint}")
 
 
 def sample_test(

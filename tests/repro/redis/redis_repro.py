@@ -9,7 +9,8 @@ Servers:
 
 Each case script runs as ``/app/app.py`` in a fresh temporary directory with ``REDIS_URL``
 pointing at the server the case needs (``REDIS_URLS``, space-separated, for cluster cases).
-stdout and stderr are captured interleaved and machine paths are rewritten to neutral forms.
+stdout and stderr are captured interleaved and machine paths are rewritten to neutral forms
+(see ``tests/repro/harness.py``).
 
     python3 tests/repro/redis/redis_repro.py             # rewrite every sample from a live run
     python3 tests/repro/redis/redis_repro.py NAME...     # only these sample files
@@ -24,16 +25,19 @@ import shutil
 import socket
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repo root: tests.repro
+
+from tests.repro import harness
+
 HERE = Path(__file__).resolve().parent
 CASES = HERE / "cases"
-RULES = HERE.parents[2] / "rules" / "redis"
+RULES = harness.RULES / "redis"
 
 MAIN = os.environ.get("KB_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SERVER_BIN = os.environ.get("KB_TEST_REDIS_SERVER_BIN", "redis-server")
@@ -43,9 +47,7 @@ CLI_BIN = os.environ.get("KB_TEST_REDIS_CLI_BIN", "redis-cli")
 def free_port(cluster: bool = False) -> int:
     """A loopback port nothing listens on; for cluster nodes, port+10000 (the bus) too."""
     if not cluster:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            return int(s.getsockname()[1])
+        return harness.free_port()
     for _ in range(100):
         port = random.randrange(20000, 45000)
         try:
@@ -125,32 +127,7 @@ for page, cause, positives, negatives in [
     (CMD, "cluster-down", {"": "clusterdown"}, ["moved"]),
     (CMD, "persistence-failing", {"": "misconf"}, ["oom"]),
 ]:
-    for label, case in positives.items():
-        SAMPLES[f"{page}.{cause}.pos{'.' + label if label else ''}.log"] = (
-            case,
-            f"{page}/{cause}",
-            "pos",
-        )
-    for i, case in enumerate(negatives):
-        SAMPLES[f"{page}.{cause}.neg{'.' + str(i + 1) if i else ''}.log"] = (
-            case,
-            f"{page}/{cause}",
-            "neg",
-        )
-
-
-def neutralise(text: str, workdir: str) -> str:
-    """Rewrite this machine's paths to the neutral forms used in committed samples."""
-    paths = sysconfig.get_paths()
-    pairs = [
-        (paths["purelib"], "/usr/local/lib/python3.11/site-packages"),
-        (paths["stdlib"], "/usr/local/lib/python3.11"),
-        (os.path.realpath(workdir), "/app"),
-        (workdir, "/app"),
-    ]
-    for old, new in pairs:
-        text = text.replace(old, new)
-    return text
+    harness.add_samples(SAMPLES, page, cause, positives, negatives)
 
 
 def main_error() -> str | None:
@@ -237,25 +214,14 @@ def redis_cluster(workdir: Path) -> Iterator[list[int]]:
 
 def _run(script: str, tmp: str, env: dict[str, str], timeout: float) -> str:
     shutil.copy(CASES / f"{script}.py", Path(tmp) / "app.py")
-    proc = subprocess.run(
-        [sys.executable, "app.py"],
-        cwd=tmp,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    return neutralise(proc.stdout, tmp)
+    return harness.neutralise(harness.run([sys.executable, "app.py"], tmp, env, timeout), tmp)
 
 
 def run_case(name: str, timeout: float = 60) -> str:
     """Run case ``name`` as /app/app.py against the server it needs; return its output."""
     case = CASE[name]
     with tempfile.TemporaryDirectory(prefix="kb-repro-") as tmp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "REDIS"))}
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env = harness.clean_env("REDIS")
         env.update(case.env)
         if case.server == "main":
             env["REDIS_URL"] = MAIN
@@ -273,16 +239,5 @@ def run_case(name: str, timeout: float = 60) -> str:
             return _run(case.script, tmp, env, timeout)
 
 
-def write_samples(names: list[str] | None = None) -> None:
-    cache: dict[str, str] = {}
-    for name, (case, _cause, _kind) in SAMPLES.items():
-        if names and name not in names:
-            continue
-        if case not in cache:
-            cache[case] = run_case(case)
-        (RULES / name).write_text(cache[case])
-        print("wrote", RULES / name)
-
-
 if __name__ == "__main__":
-    write_samples(sys.argv[1:] or None)
+    harness.write_samples(SAMPLES, run_case, RULES, sys.argv[1:])
