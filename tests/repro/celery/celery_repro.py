@@ -7,7 +7,8 @@ per case (``kb-repro-<case>``, emptied before each run).
 A case starts a worker (``celery -A tasks worker``, prefork, one process) in a fresh temporary
 directory holding ``cases/tasks.py``, waits until it is ready, runs a client script as
 ``/app/app.py``, waits for the line that shows the outcome, then stops the worker. The sample is
-the worker's log, the client's output, or both (client first), with machine paths rewritten.
+the worker's log, the client's output, or both (client first), with machine paths rewritten
+(see ``tests/repro/harness.py``).
 
     python3 tests/repro/celery/celery_repro.py           # rewrite every sample from a live run
     python3 tests/repro/celery/celery_repro.py NAME...   # only these sample files
@@ -19,31 +20,28 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repo root: tests.repro
+
+from tests.repro import harness
+from tests.repro.harness import free_port
+
 HERE = Path(__file__).resolve().parent
 CASES = HERE / "cases"
-RULES = HERE.parents[2] / "rules" / "celery"
+RULES = harness.RULES / "celery"
 
 _REDIS = urlsplit(os.environ.get("KB_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"))
 _AUTH = f":{_REDIS.password}@" if _REDIS.password else ""
 REDIS_HOSTPORT = f"{_REDIS.hostname or '127.0.0.1'}:{_REDIS.port or 6379}"
 BROKER = f"redis://{_AUTH}{REDIS_HOSTPORT}/5"
 BACKEND = f"redis://{_AUTH}{REDIS_HOSTPORT}/6"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -105,32 +103,7 @@ for page, cause, positives, negatives in [
         ["pickle_rejected"],
     ),
 ]:
-    for label, case in positives.items():
-        SAMPLES[f"{page}.{cause}.pos{'.' + label if label else ''}.log"] = (
-            case,
-            f"{page}/{cause}",
-            "pos",
-        )
-    for i, case in enumerate(negatives):
-        SAMPLES[f"{page}.{cause}.neg{'.' + str(i + 1) if i else ''}.log"] = (
-            case,
-            f"{page}/{cause}",
-            "neg",
-        )
-
-
-def neutralise(text: str, workdir: str) -> str:
-    """Rewrite this machine's paths to the neutral forms used in committed samples."""
-    paths = sysconfig.get_paths()
-    pairs = [
-        (paths["purelib"], "/usr/local/lib/python3.11/site-packages"),
-        (paths["stdlib"], "/usr/local/lib/python3.11"),
-        (os.path.realpath(workdir), "/app"),
-        (workdir, "/app"),
-    ]
-    for old, new in pairs:
-        text = text.replace(old, new)
-    return text
+    harness.add_samples(SAMPLES, page, cause, positives, negatives)
 
 
 def broker_error() -> str | None:
@@ -176,8 +149,7 @@ def run_case(name: str, timeout: float = 30) -> str:
     queue = f"kb-repro-{name.replace('_', '-')}"
     with tempfile.TemporaryDirectory(prefix="kb-repro-") as tmp:
         shutil.copy(CASES / "tasks.py", Path(tmp) / "tasks.py")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "CELERY"))}
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env = harness.clean_env("CELERY")
         env["COLUMNS"] = "100"
         env["QUEUE"] = queue
         env["BROKER_URL"] = (
@@ -203,17 +175,8 @@ def run_case(name: str, timeout: float = 30) -> str:
                     _wait_log(log, r"ready\.", time.monotonic() + timeout, worker)
             if case.client:
                 shutil.copy(CASES / f"{case.client}.py", Path(tmp) / "app.py")
-                proc = subprocess.run(
-                    [sys.executable, "app.py"],
-                    cwd=tmp,
-                    env={**env, **case.client_env},
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT,
-                    text=True,
-                    timeout=timeout,
-                    check=False,
-                )
-                client_out = proc.stdout
+                client_env = {**env, **case.client_env}
+                client_out = harness.run([sys.executable, "app.py"], tmp, client_env, timeout)
             if worker is not None and case.wait_for:
                 _wait_log(log, case.wait_for, time.monotonic() + timeout, worker)
         finally:
@@ -221,19 +184,8 @@ def run_case(name: str, timeout: float = 30) -> str:
                 _stop(worker)
         worker_out = log.read_text(errors="replace") if worker is not None else ""
         parts = {"worker": [worker_out], "client": [client_out], "both": [client_out, worker_out]}
-        return neutralise("".join(parts[case.capture]), tmp)
-
-
-def write_samples(names: list[str] | None = None) -> None:
-    cache: dict[str, str] = {}
-    for name, (case, _cause, _kind) in SAMPLES.items():
-        if names and name not in names:
-            continue
-        if case not in cache:
-            cache[case] = run_case(case)
-        (RULES / name).write_text(cache[case])
-        print("wrote", RULES / name)
+        return harness.neutralise("".join(parts[case.capture]), tmp)
 
 
 if __name__ == "__main__":
-    write_samples(sys.argv[1:] or None)
+    harness.write_samples(SAMPLES, run_case, RULES, sys.argv[1:])
