@@ -1,5 +1,8 @@
 """Python packaging/import reproductions: real interpreters, real pip, venvs cached under the
-repro cache dir, and a local wheel directory instead of any extra index."""
+repro cache dir, and a local wheel directory instead of any extra index.
+
+    python3 tests/repro/packaging/packaging_cases.py [SUBSTRING...]   # regenerate samples
+"""
 
 from __future__ import annotations
 
@@ -10,11 +13,15 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repo root: tests.repro
+
 from pkgharness import local_index
-from srvharness import CACHE_DIR, PY, REPO_ROOT, scrub_paths, venv
+
+from tests.repro import harness
+from tests.repro.servers.srvharness import CACHE_DIR, PY, scrub_paths, venv
 
 PROJECTS = Path(__file__).resolve().parent / "projects"
-RULES = REPO_ROOT / "rules"
+RULES = harness.RULES
 PIP_VERSION = "26.3"
 
 
@@ -43,9 +50,7 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def _run(argv: list[str], cwd: Path, **env: str) -> str:
-    r = subprocess.run(argv, cwd=cwd, env=_env(**env), stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True, timeout=300, check=False)
-    return r.stdout
+    return harness.run(argv, cwd, _env(**env), timeout=300)
 
 
 def _scrub(text: str, app: Path | None = None) -> str:
@@ -83,7 +88,7 @@ def module_not_installed() -> str:
 
 
 def _uvicorn_dependency_missing() -> str:
-    from servers_cases import app_dependency_missing
+    from tests.repro.servers.servers_cases import app_dependency_missing
 
     return app_dependency_missing()
 
@@ -221,14 +226,13 @@ CASES: dict[str, tuple[Callable[[], str], str, str]] = {}
 
 
 def _add(page: str, cause: str, pos: Callable[[], str], neg: Callable[[], str]) -> None:
-    CASES[f"packaging/{page}.{cause}.pos.log"] = (pos, f"{page}/{cause}", "pos")
-    CASES[f"packaging/{page}.{cause}.neg.log"] = (neg, f"{page}/{cause}", "neg")
+    harness.add_samples(CASES, page, cause, {"": pos}, [neg], folder="packaging")
 
 
 _add("python-import-errors", "module-not-installed", module_not_installed, distutils_removed)
 # the same cause as uvicorn prints it: the app module was found, its own import failed
-CASES["packaging/python-import-errors.module-not-installed.pos.uvicorn.log"] = (
-    _uvicorn_dependency_missing, "python-import-errors/module-not-installed", "pos")
+harness.add_samples(CASES, "python-import-errors", "module-not-installed",
+                    {"uvicorn": _uvicorn_dependency_missing}, [], folder="packaging")
 _add("python-import-errors", "python-m-module-missing", python_m_missing, module_not_installed)
 _add("python-import-errors", "module-spec-wrong-dir", module_spec_wrong_dir, python_m_missing)
 _add("python-import-errors", "script-path-not-found", cant_open_file, open_missing_config)
@@ -265,15 +269,5 @@ NEEDS: dict[Callable[[], str], tuple[Callable[[], str], str]] = {
 }
 
 
-def write_all(only: str | None = None) -> None:
-    from srvharness import write_sample
-
-    for name, (fn, _cause, _kind) in sorted(CASES.items()):
-        if only and only not in name:
-            continue
-        write_sample(RULES / name, fn())
-        print("wrote", name)
-
-
 if __name__ == "__main__":
-    write_all(sys.argv[1] if len(sys.argv) > 1 else None)
+    harness.write_samples(CASES, harness.call, RULES, sys.argv[1:], substring=True)

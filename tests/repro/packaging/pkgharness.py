@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import sys
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "servers"))
-
-from srvharness import CACHE_DIR
+from tests.repro.servers.srvharness import CACHE_DIR
 
 
 def _record_line(name: str, data: bytes) -> str:

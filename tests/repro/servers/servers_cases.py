@@ -1,5 +1,8 @@
 """uvicorn and gunicorn reproductions: real server processes on 127.0.0.1, bounded waits.
-Each function returns what an on-call engineer would paste (server log, then client output)."""
+Each function returns what an on-call engineer would paste (server log, then client output).
+
+    python3 tests/repro/servers/servers_cases.py [SUBSTRING...]   # regenerate (matching) samples
+"""
 
 from __future__ import annotations
 
@@ -9,10 +12,12 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
-from srvharness import (
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repo root: tests.repro
+
+from tests.repro import harness
+from tests.repro.servers.srvharness import (
     CACHE_DIR,
     PY,
-    REPO_ROOT,
     Server,
     curl,
     free_port,
@@ -25,7 +30,7 @@ from srvharness import (
 
 APPS = Path(__file__).resolve().parent / "apps"
 PROJ = APPS / "proj"
-RULES = REPO_ROOT / "rules"
+RULES = harness.RULES
 
 
 def _web_min_python() -> str:
@@ -185,12 +190,12 @@ def gunicorn_connection_in_use() -> str:
         first.log_path.unlink(missing_ok=True)
 
 
+# sample file name (under rules/) -> (capture function, "page/cause", pos|neg)
 CASES: dict[str, tuple[Callable[[], str], str, str]] = {}
 
 
 def _add(area: str, page: str, cause: str, pos: Callable[[], str], neg: Callable[[], str]) -> None:
-    CASES[f"{area}/{page}.{cause}.pos.log"] = (pos, f"{page}/{cause}", "pos")
-    CASES[f"{area}/{page}.{cause}.neg.log"] = (neg, f"{page}/{cause}", "neg")
+    harness.add_samples(CASES, page, cause, {"": pos}, [neg], folder=area)
 
 
 _add("uvicorn", "uvicorn-app-loading", "could-not-import-module", could_not_import,
@@ -218,15 +223,5 @@ _add("gunicorn", "gunicorn-workers", "connection-in-use", gunicorn_connection_in
      address_in_use)
 
 
-def write_all(only: str | None = None) -> None:
-    from srvharness import write_sample
-
-    for name, (fn, _cause, _kind) in sorted(CASES.items()):
-        if only and only not in name:
-            continue
-        write_sample(RULES / name, fn())
-        print("wrote", name)
-
-
 if __name__ == "__main__":
-    write_all(sys.argv[1] if len(sys.argv) > 1 else None)
+    harness.write_samples(CASES, harness.call, RULES, sys.argv[1:], substring=True)

@@ -1,9 +1,11 @@
-"""Shared helpers for the web/servers/packaging reproductions.
+"""Server helpers for the web/servers/packaging reproductions (on top of ../harness.py).
 
 Everything here runs real software in subprocesses bound to 127.0.0.1, with
 bounded waits: a readiness poll of at most ``ready_timeout`` seconds and a
 bounded shutdown.  ``scrub_paths`` turns machine paths into the neutral forms
-used by the committed samples (``/usr/local/lib/python3.11/...``, ``/app``).
+used by the committed samples (``/usr/local/lib/python3.11/...``, ``/app``);
+``same_key_lines`` is how a sample without error lines (an HTTP status, a
+redirect, a healthy log) is compared.
 """
 
 from __future__ import annotations
@@ -21,16 +23,11 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-REPRO_ROOT = Path(__file__).resolve().parents[1]
-REPO_ROOT = REPRO_ROOT.parents[1]
+from kb_engine import clean_text, mask
+from tests.repro.harness import free_port
+
 CACHE_DIR = Path(os.environ.get("KB_REPRO_CACHE", Path.home() / ".cache" / "kb-repro"))
 PY = sys.executable
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_port(port: int, proc: subprocess.Popen[bytes] | None, timeout: float = 15.0) -> bool:
@@ -185,11 +182,6 @@ def scrub_paths(text: str, app_dir: Path | None = None, extra: dict[str, str] | 
     return text
 
 
-def write_sample(path: Path, text: str) -> None:
-    """Used only when regenerating samples (KB_WRITE_SAMPLES=1)."""
-    path.write_text(text if text.endswith("\n") else text + "\n")
-
-
 def venv(name: str, packages: Sequence[str], python: str = PY) -> Path:
     """A cached venv under CACHE_DIR (created once; pip uses its own cache)."""
     d = CACHE_DIR / f"venv-{name}"
@@ -224,8 +216,6 @@ _VOLATILE_HEADER = re.compile(r"^[<>] (?:date|Host|User-Agent):", re.IGNORECASE)
 
 def key_lines(text: str) -> list[str]:
     """Masked status/body/header/warning lines: what a sample without an exception shows."""
-    from kb_engine import clean_text, mask
-
     out: list[str] = []
     for line in clean_text(text).split("\n"):
         s = line.strip()
@@ -237,21 +227,15 @@ def key_lines(text: str) -> list[str]:
 
 
 def _server_lines(text: str) -> list[str]:
-    from kb_engine import clean_text, mask
-
     lines = [mask(s.strip()) for s in clean_text(text).split("\n")]
     return [s for s in lines if re.match(r"^(?:INFO|WARNING):|^\[<TIMESTAMP>\] \[<NUM>\]", s)]
 
 
-def same_output(captured: str, sample: Path) -> None:
-    """``support.same_error`` when the sample has error lines; otherwise compare key lines
+def same_key_lines(captured: str, sample: Path) -> None:
+    """For a sample without error lines (``harness.same_output`` fallback): its key lines
     (status lines, JSON bodies, redirect/allow headers, warnings), which is what an HTTP-level
-    sample (405, 307, 422) consists of."""
-    from support import error_lines, same_error
-
-    if error_lines(sample.read_text(encoding="utf-8")):
-        same_error(captured, sample)
-        return
+    sample (405, 307, 422) consists of, must still be printed; for a healthy log without any,
+    its masked server lines."""
     expected = key_lines(sample.read_text(encoding="utf-8"))
     got = set(key_lines(captured))
     if not expected:  # a healthy log: compare its masked server lines instead

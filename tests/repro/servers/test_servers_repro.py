@@ -4,27 +4,12 @@ sample must still be what the software prints, and the rules must rank the right
 
 from __future__ import annotations
 
-import functools
-
 import pytest
 from servers_cases import CASES, RULES
-from srvharness import same_output
-from support import reported_causes, top_cause
 
-_run = functools.cache(lambda fn: fn())
+from tests.repro.harness import call, sample_test
+from tests.repro.servers.srvharness import same_key_lines
 
-
-def capture(name: str) -> str:
-    return _run(CASES[name][0])
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_servers_sample_reproduces(name: str) -> None:
-    _, cause, kind = CASES[name]
-    captured = capture(name)
-    same_output(captured, RULES / name)
-    if kind == "pos":
-        assert top_cause(captured) == cause
-    else:
-        assert cause not in reported_causes(captured)
+test_servers_sample_reproduces = pytest.mark.slow(
+    sample_test(CASES, call, RULES, fallback=same_key_lines)
+)

@@ -1,18 +1,25 @@
 """FastAPI/Starlette reproductions: each function provokes one failure (or its near miss)
 against a real uvicorn on 127.0.0.1 and returns what an on-call engineer would paste:
-the server log followed by the client's output."""
+the server log followed by the client's output.
+
+    python3 tests/repro/web/web_cases.py [SUBSTRING...]   # regenerate (matching) samples
+"""
 
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
-from srvharness import CACHE_DIR, PY, REPO_ROOT, curl, run_uvicorn, scrub_paths, venv
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repo root: tests.repro
+
+from tests.repro import harness
+from tests.repro.servers.srvharness import CACHE_DIR, PY, curl, run_uvicorn, scrub_paths, venv
 
 APPS = Path(__file__).resolve().parent / "apps"
-RULES = REPO_ROOT / "rules"
+RULES = harness.RULES
 
 
 def _web_min_venv() -> Path:
@@ -258,8 +265,7 @@ CASES: dict[str, tuple[Callable[[], str], str, str]] = {}
 
 
 def _add(area: str, page: str, cause: str, pos: Callable[[], str], neg: Callable[[], str]) -> None:
-    CASES[f"{area}/{page}.{cause}.pos.log"] = (pos, f"{page}/{cause}", "pos")
-    CASES[f"{area}/{page}.{cause}.neg.log"] = (neg, f"{page}/{cause}", "neg")
+    harness.add_samples(CASES, page, cause, {"": pos}, [neg], folder=area)
 
 
 _add("fastapi-web", "fastapi-routing", "method-not-allowed", method_not_allowed, method_allowed)
@@ -304,18 +310,5 @@ _add("starlette", "starlette-websockets", "handshake-rejected", ws_handshake_403
 _add("starlette", "starlette-websockets", "no-websocket-library", ws_no_library, h2c_upgrade)
 
 
-def write_all(only: str | None = None) -> None:
-    """Regenerate the committed samples (python web_cases.py [substring])."""
-    from srvharness import write_sample
-
-    for name, (fn, _cause, _kind) in sorted(CASES.items()):
-        if only and only not in name:
-            continue
-        write_sample(RULES / name, fn())
-        print("wrote", name)
-
-
 if __name__ == "__main__":
-    import sys
-
-    write_all(sys.argv[1] if len(sys.argv) > 1 else None)
+    harness.write_samples(CASES, harness.call, RULES, sys.argv[1:], substring=True)
