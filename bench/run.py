@@ -381,12 +381,7 @@ class Bench:
     def environment(self) -> None:
         import kb_engine
 
-        eng_dir = Path(kb_engine.__file__).parent
-        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--",
-                                "kb_engine", "kb_cli"], capture_output=True, text=True
-                               ).stdout.strip().splitlines()
+        ident = _engine_identity()
         hs = "no"
         try:
             import hyperscan  # noqa: F401
@@ -397,10 +392,9 @@ class Bench:
         self.res.env = {
             "date": dt.datetime.now().isoformat(timespec="seconds"),
             "mode": "quick" if self.quick else "full",
-            "kb": f"{kb_engine.__version__} at {eng_dir}",
-            "git": f"{head}" + (f" + uncommitted changes in {len(dirty)} engine/CLI file(s)"
-                                if dirty else ""),
-            "engine_source_sha": _engine_sha(),
+            "kb": f"{kb_engine.__version__} at {ident['dir']}",
+            "git": ident["git"],
+            "engine_source_sha": ident["sha"],
             "rss_source": "GNU time %M" if TIME else "wait4 (overestimates small processes)",
             "python": platform.python_version(),
             "cpu": _cpu(), "cores": os.cpu_count(),
@@ -663,9 +657,11 @@ class Bench:
         if self.args.profile:
             self.profile()
         self.res.env["load_end"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
-        if _engine_sha() != self.res.env["engine_source_sha"]:
-            self.res.problems.append("the engine's source changed during the run: numbers mix "
-                                     "versions; run again")
+        end = _engine_identity()
+        if end["sha"] != self.res.env["engine_source_sha"]:
+            self.res.problems.append(
+                f"the installed engine changed during the run (now {end['dir']}, {end['git']}, "
+                f"sha {end['sha']}): numbers mix versions; run again on a quiet tree")
         md = render(self.res, self.quick)
         OUT.mkdir(exist_ok=True)
         (OUT / "latest.md").write_text(md)
@@ -702,16 +698,28 @@ def _pyspy_top(raw: Path, top: int = 30) -> str:
     return "\n".join(out) + "\n"
 
 
-def _engine_sha() -> str:
-    """Hash of the installed engine's and CLI's sources: which code the numbers belong to."""
-    import kb_cli
-    import kb_engine
-
+def _engine_identity() -> dict[str, str]:
+    """Which engine a new process imports right now (another checkout's ``pip install -e``
+    can re-point it mid-run): its directory, a hash of the engine's and CLI's sources, and
+    the git commit of that checkout (+ how many engine/CLI files differ from it)."""
+    code = "import kb_engine, kb_cli; print(kb_engine.__file__); print(kb_cli.__file__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=tempfile.gettempdir()).stdout.split()
+    if len(out) != 2:
+        return {"dir": "?", "sha": "?", "git": "?"}
+    dirs = [Path(p).parent for p in out]
     h = hashlib.sha256()
-    for d in (Path(kb_engine.__file__).parent, Path(kb_cli.__file__).parent):
+    for d in dirs:
         for p in sorted(d.glob("*.py")):
             h.update(p.name.encode() + b"\0" + p.read_bytes())
-    return h.hexdigest()[:12]
+    repo = dirs[0].parent
+    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True).stdout.strip() or "?"
+    dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--",
+                            str(dirs[0]), str(dirs[1])], capture_output=True, text=True
+                           ).stdout.strip().splitlines()
+    git = head + (f" + uncommitted changes in {len(dirty)} engine/CLI file(s)" if dirty else "")
+    return {"dir": str(dirs[0]), "sha": h.hexdigest()[:12], "git": git}
 
 
 def _cpu() -> str:
