@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -23,6 +22,10 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repo root: tests.repro
+
+from tests.repro.harness import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 RULES = ROOT / "rules" / "containers"
@@ -42,13 +45,6 @@ def scrub(text: str, work: Path) -> str:
     if home not in ("", "/"):
         text = text.replace(home + "/", "/home/app/")
     return text
-
-
-def namespaces_available() -> bool:
-    if shutil.which("unshare") is None or os.geteuid() != 0:
-        return False
-    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True, timeout=10)
-    return probe.returncode == 0
 
 
 @dataclass(frozen=True)
@@ -103,14 +99,6 @@ def app(environ, start_response):
 """
 
 
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def _wait_for(pred, limit: float) -> bool:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
@@ -124,7 +112,7 @@ def _run_gunicorn(sc: Scenario) -> str:
     """Run gunicorn on 127.0.0.1, provoke a worker timeout or a SIGKILL, return its log."""
     work = Path(tempfile.mkdtemp(prefix="kbgu-"))
     log = work / "gunicorn.log"
-    port = _free_port()
+    port = free_port()
     proc = None
     try:
         (work / "app.py").write_text(GUNICORN_APP)
