@@ -26,6 +26,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repo root: tests.repro
+
+from tests.repro.harness import free_port
+
 ROOT = Path(__file__).resolve().parents[3]
 RULES = ROOT / "rules" / "network"
 CLIENT_TIMEOUT = 20  # seconds a client subprocess may run
@@ -265,15 +269,6 @@ def tls_context(chain: Path, key: Path) -> ssl.SSLContext:
     return ctx
 
 
-def free_port() -> int:
-    """A loopback port with nothing listening on it (bound, then released)."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 # --------------------------------------------------------------------------- clients
 
 SITE = re.escape(str(Path(ssl.__file__).parent))  # .../lib/python3.11
@@ -332,13 +327,6 @@ def run_client(
         return scrub_paths(proc.stdout + proc.stderr, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def namespaces_available() -> bool:
-    if shutil.which("unshare") is None or os.geteuid() != 0:
-        return False
-    r = subprocess.run(["unshare", "-m", "true"], capture_output=True, timeout=10)
-    return r.returncode == 0
 
 
 # --------------------------------------------------------------------------- scenarios
