@@ -1,12 +1,10 @@
 """Run the pydantic reproduction scripts in ``cases/`` and (re)write their samples.
 
-Each case script is copied to a fresh temporary directory as ``app.py`` and run with the
-current interpreter; stdout and stderr are captured interleaved, as a terminal would show them.
-Machine paths are rewritten to the neutral forms the samples use (``/app``,
-``/usr/local/lib/python3.11/...``). See ``tests/repro/harness.py``.
+Each case runs as ``/app/app.py`` in a fresh temporary directory
+(``harness.run_case``: output interleaved, machine paths neutralised).
 
-    python3 tests/repro/pydantic/pyd_repro.py            # rewrite every sample from a live run
-    python3 tests/repro/pydantic/pyd_repro.py NAME...    # only these sample files
+    python3 tests/repro/pydantic/pyd_repro.py           # rewrite every sample from a live run
+    python3 tests/repro/pydantic/pyd_repro.py NAME...   # only these sample files
 """
 
 from __future__ import annotations
@@ -18,8 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repo root: t
 
 from tests.repro import harness
 
-HERE = Path(__file__).resolve().parent
-CASES = HERE / "cases"
+CASES = Path(__file__).resolve().parent / "cases"
 RULES = harness.RULES / "pydantic"
 
 # sample file name -> (case script, "page/cause", "pos" | "neg")
