@@ -53,6 +53,10 @@ def run_case(script: str, timeout: float = 60) -> str:
         target = "app.py"
         argv = [sys.executable, target]
     env = harness.clean_env("PYTEST")
+    # pytest stops cutting summary lines to 80 columns when CI is set: print as a
+    # developer's terminal does, whether or not this runs in CI.
+    env.pop("CI", None)
+    env.pop("BUILD_NUMBER", None)
     return harness.run_case(
         CASES, script, target=target, argv=argv, env=env, timeout=timeout, relative=True
     )
