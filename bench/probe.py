@@ -1,6 +1,6 @@
 """In-process measurements of the installed kb engine, run by ``run.py`` in a child process.
 
-    python bench/probe.py engine --pack DIR --log FILE [--repeat N] [--no-hyperscan]
+    python bench/probe.py engine --pack DIR --log FILE [--repeat N] [--budget S] [--no-hyperscan]
     python bench/probe.py paste  --pack DIR|--bundled-only --log FILE [--repeat N]
     python bench/probe.py counts --pack DIR --log FILE --out FILE.json [--no-hyperscan]
 
@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--out")
     ap.add_argument("--no-hyperscan", action="store_true")
+    ap.add_argument("--budget", type=float, default=60.0,
+                    help="stop repeating once one run took longer than this")
     args = ap.parse_args(argv)
     if args.no_hyperscan:
         sys.modules["hyperscan"] = None  # type: ignore[assignment]
@@ -66,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             report = rules.diagnose(iter(chunks))
             times.append(time.perf_counter() - t0)
+            if times[-1] > args.budget:
+                break  # too slow to repeat: one run says enough
         out["times"] = times
         out["diagnosed"] = len(report.diagnoses)
     else:  # paste: one string, as the Slack bot and the API get it

@@ -265,6 +265,19 @@ class Results:
     problems: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Plan:
+    argv: list[str]
+    cell: Cell
+    env: dict[str, str]
+    kb: bool
+    ok_rc: tuple[int, ...]
+    runs: int
+    budget: float
+    done: bool = False
+    recompiles: int = 0
+
+
 class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
@@ -335,10 +348,12 @@ class Bench:
             dest.write_bytes(data[: data.rfind(b"\n") + 1])
         return dest
 
-    def timed(self, argv_for: Callable[[Path], list[str]], log: Path, rate_hint: float | None,
-              budget: float, *, ok_rc: tuple[int, ...] = (0, 1), env: dict[str, str] | None = None,
-              allow_slice: bool = True, runs: int | None = None, kb: bool = False) -> Cell:
-        """Best of N runs on ``log`` (or on a head slice when the predicted time is over budget)."""
+    def plan(self, argv_for: Callable[[Path], list[str]], log: Path, rate_hint: float | None,
+             budget: float, *, ok_rc: tuple[int, ...] = (0, 1),
+             env: dict[str, str] | None = None, allow_slice: bool = True,
+             runs: int | None = None, kb: bool = False) -> Plan:
+        """What to run N times on ``log``, or on a head slice of it when the predicted time
+        (from ``rate_hint``, bytes/s measured on a smaller log) is over ``budget``."""
         size = log.stat().st_size
         target = log
         note = ""
@@ -347,25 +362,26 @@ class Bench:
             if want < size:
                 target = self.slice_of(log, want)
                 note = f"slice {target.stat().st_size / MB:.1f} MB"
-        n = runs or self.repeat
-        cell = Cell(nbytes=target.stat().st_size, note=note)
-        recompiles = 0
-        i = 0
-        while i < n:
-            i += 1
-            r = self.run_kb(argv_for(target), env or self.env) if kb else run_cmd(
-                argv_for(target), env=env or self.env, timeout=self.args.timeout)
-            if kb and r.compiled and recompiles < 2:
-                recompiles += 1  # kb (re)compiled its rules in this run: not a warm run
-                i -= 1
+        return Plan(argv_for(target), Cell(nbytes=target.stat().st_size, note=note),
+                    env or self.env, kb, ok_rc, runs or self.repeat, budget)
+
+    def run_once(self, p: Plan) -> None:
+        while not p.done:
+            r = self.run_kb(p.argv, p.env) if p.kb else run_cmd(
+                p.argv, env=p.env, timeout=self.args.timeout)
+            if p.kb and r.compiled and p.recompiles < 2:
+                p.recompiles += 1  # kb (re)compiled its rules in this run: not a warm run
                 continue
+            cell = p.cell
             if r.timed_out:
                 cell.note = f"timeout > {self.args.timeout:.0f} s"
-                break
-            if r.rc not in ok_rc:
+                p.done = True
+                return
+            if r.rc not in p.ok_rc:
                 cell.note = f"error rc={r.rc}: {r.stderr.decode(errors='replace')[-300:]}"
-                self.res.problems.append(f"{argv_for(target)[:3]}: {cell.note}")
-                break
+                self.res.problems.append(f"{p.argv[:3]}: {cell.note}")
+                p.done = True
+                return
             cell.runs += 1
             if cell.seconds is None or r.seconds < cell.seconds:
                 cell.seconds, cell.cpu = r.seconds, r.cpu
@@ -373,9 +389,21 @@ class Bench:
             if r.tree_pss_kb is not None:
                 cell.tree_pss_kb = max(cell.tree_pss_kb or 0, r.tree_pss_kb)
                 cell.procs = max(cell.procs, r.procs)
-            if r.seconds > budget and i == 0:
-                break  # too slow to repeat within the budget: one run it is
-        return cell
+            # Too slow to repeat within the budget: one run it is.
+            p.done = cell.runs >= p.runs or r.seconds > p.budget
+            return
+
+    def rounds(self, plans: Sequence[Plan]) -> None:
+        """Run the plans round by round (each once per round) so they share the noise."""
+        while not all(p.done for p in plans):
+            for p in plans:
+                self.run_once(p)
+
+    def timed(self, argv_for: Callable[[Path], list[str]], log: Path, rate_hint: float | None,
+              budget: float, **kw: Any) -> Cell:
+        p = self.plan(argv_for, log, rate_hint, budget, **kw)
+        self.rounds([p])
+        return p.cell
 
     # -- sections -----------------------------------------------------------------------------
     def environment(self) -> None:
@@ -480,47 +508,59 @@ class Bench:
                                      f"{' no-hyperscan' if nohs else ''}: {len(diff)} keys")
 
     def throughput(self) -> None:
+        """Every log with both packs: kb, ripgrep, grep and cat interleaved round by round
+        (so the 5,000/1,000 ratio and kb/tool ratios see the same noise), then kb's engine
+        in-process, and the naive loop once per pack on a head slice."""
         logs = ["mixed-1m", "mixed-10m"] + ([] if self.quick else ["mixed-100m"])
         budget = self.args.budget
-        for pack in ("pack-1000", "pack-5000"):
-            n = pack.split("-")[1]
-            keyed = generate.regex_keys(
-                generate._prefix(generate.build_pages(max(generate.PACK_SIZES)), int(n)))
+        packs = ("pack-1000", "pack-5000")
+        pages = generate.build_pages(max(generate.PACK_SIZES))
+        naive_cells: dict[str, Cell] = {}
+        for pack in packs:
             # The naive loop's rate does not depend on the file (the logs share their head):
             # time it once per pack on a head slice and extrapolate.
+            n = int(pack.split("-")[1])
             self.say(f"naive re loop, {n} rules (slice)")
+            keyed = generate.regex_keys(generate._prefix(pages, n))
             _, nbytes, secs = naive.time_slice(self.files["mixed-10m"], keyed,
-                                                 self.args.naive_budget)
-            naive_cell = Cell(secs, nbytes, None, f"slice {nbytes / MB:.2f} MB, extrapolated", 1)
-            rates: dict[str, float] = {}
-            for logname in logs:
-                log = self.files[logname]
-                row = f"{log.stat().st_size / MB:.0f} MB | {n}"
-                self.say(f"throughput: {log.name}, {n} rules")
-                cells: dict[str, Cell] = {"naive": naive_cell}
-                size = log.stat().st_size
-                cells["kb"] = self.timed(lambda p, pk=pack: self.kb_argv(pk, p), log,
-                                         None, budget, allow_slice=False, kb=True)
+                                               self.args.naive_budget)
+            naive_cells[pack] = Cell(secs, nbytes, None,
+                                     f"slice {nbytes / MB:.2f} MB, extrapolated", 1)
+        rates: dict[tuple[str, str], float] = {}
+        for logname in logs:
+            log = self.files[logname]
+            size = log.stat().st_size
+            self.say(f"throughput: {log.name}, 1,000 and 5,000 rules")
+            plans: dict[tuple[str, str], Plan] = {}
+            for pack in packs:
+                n = pack.split("-")[1]
+                plans[pack, "kb"] = self.plan(lambda p, pk=pack: self.kb_argv(pk, p), log, None,
+                                              budget, allow_slice=False, kb=True)
+                if self.rg:
+                    f = str(DATA / "packs" / f"patterns-{n}.re2")
+                    plans[pack, "rg"] = self.plan(
+                        lambda p, f=f: [self.rg, "--no-config", "--no-unicode", "-c", "-f", f,
+                                        str(p)], log, rates.get((pack, "rg")), budget)
+                f = str(DATA / "packs" / f"patterns-{n}.ere")
+                plans[pack, "grep"] = self.plan(
+                    lambda p, f=f: ["env", "LC_ALL=C", self.grep, "-E", "-c", "-f", f, str(p)],
+                    log, rates.get((pack, "grep")), budget)
+            cat = self.plan(lambda p: [self.cat, str(p)], log, None, budget, ok_rc=(0,),
+                            runs=max(self.repeat, 5))
+            self.rounds([*plans.values(), cat])
+            for pack in packs:
+                n = pack.split("-")[1]
+                cells = {tool: p.cell for (pk, tool), p in plans.items() if pk == pack}
+                for tool in ("rg", "grep"):
+                    if tool in cells and cells[tool].mbs:
+                        rates[pack, tool] = cells[tool].mbs * MB
+                cells["cat"] = cat.cell
+                cells["naive"] = naive_cells[pack]
                 eng = self.probe("engine", "--pack", str(self.files[pack]), "--no-bundled",
                                  "--log", str(log), "--repeat", str(self.repeat))
                 self.res.env["prefilter"] = eng.get("prefilter")
                 cells["kb engine"] = Cell(min(eng["times"]), size, None, "", len(eng["times"]))
-                if self.rg:
-                    cells["rg"] = self.timed(
-                        lambda p, n=n: [self.rg, "--no-config", "--no-unicode", "-c", "-f",
-                                        str(DATA / "packs" / f"patterns-{n}.re2"), str(p)],
-                        log, rates.get("rg"), budget)
-                    if cells["rg"].mbs:
-                        rates["rg"] = cells["rg"].mbs * MB
-                cells["grep"] = self.timed(
-                    lambda p, n=n: ["env", "LC_ALL=C", self.grep, "-E", "-c", "-f",
-                                    str(DATA / "packs" / f"patterns-{n}.ere"), str(p)],
-                    log, rates.get("grep"), budget)
-                if cells["grep"].mbs:
-                    rates["grep"] = cells["grep"].mbs * MB
-                cells["cat"] = self.timed(lambda p: [self.cat, str(p)], log, None, budget,
-                                          ok_rc=(0,), runs=max(self.repeat, 5))
-                self.res.throughput[row] = cells
+                self.res.throughput[f"{size / MB:.0f} MB | {n}"] = cells
 
     def startup(self) -> None:
         tb = self.files["tb300"]
@@ -571,20 +611,22 @@ class Bench:
                 size = log.stat().st_size
                 eng = self.probe("engine", "--pack", str(self.files[pack]), "--no-bundled",
                                  "--log", str(log), "--repeat", str(self.repeat),
-                                 timeout=self.args.timeout)
-                e2e = self.timed(lambda p, pk=pack: self.kb_argv(pk, p), log, None, 1e9,
-                                 allow_slice=False, kb=True)
+                                 "--budget", str(self.args.budget), timeout=self.args.timeout)
+                e2e = self.timed(lambda p, pk=pack: self.kb_argv(pk, p), log, None,
+                                 self.args.budget, allow_slice=False, kb=True)
                 self.res.adversarial.setdefault(f"{name} | {n}", {}).update({
                     "kb engine": Cell(min(eng["times"]), size, None, "", len(eng["times"])),
                     "kb": e2e})
 
     def fallback(self) -> None:
         log = self.files["mixed-10m" if self.quick else "mixed-100m"]
-        for pack in ("pack-1000", "pack-5000"):
-            self.say(f"fallback (import hyperscan fails): {log.name}, {pack}")
-            self.res.fallback[f"{log.stat().st_size / MB:.0f} MB | {pack.split('-')[1]}"] = \
-                self.timed(lambda p, pk=pack: self.kb_argv(pk, p, nohs=True), log, None,
-                           1e9, env=self.env_nohs, allow_slice=False, kb=True)
+        self.say(f"fallback (import hyperscan fails): {log.name}, 1,000 and 5,000 rules")
+        plans = {pack: self.plan(lambda p, pk=pack: self.kb_argv(pk, p, nohs=True), log, None,
+                                 1e9, env=self.env_nohs, allow_slice=False, kb=True)
+                 for pack in ("pack-1000", "pack-5000")}
+        self.rounds(list(plans.values()))
+        for pack, p in plans.items():
+            self.res.fallback[f"{log.stat().st_size / MB:.0f} MB | {pack.split('-')[1]}"] = p.cell
 
     def terminal(self) -> None:
         log = self.files["mixed-10m" if self.quick else "mixed-100m"]
