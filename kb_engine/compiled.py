@@ -9,6 +9,7 @@ import pydantic or re-validate YAML when no rule file changed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -94,7 +95,7 @@ class Cause:
 
 @dataclass
 class CompiledRules:
-    pages: dict[str, dict[str, Any]]
+    pages: Mapping[str, dict[str, Any]]  # a lazy mapping when read from the cache
     sources: dict[str, str]  # page id -> rule file path
     causes: list[Cause]
     sigs: list[Sig]

@@ -8,12 +8,13 @@ new process skips YAML and pydantic entirely when nothing changed.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,11 +45,13 @@ def rule_files(dirs: Sequence[Path]) -> list[Path]:
         if d.is_file():
             out.append(d)
             continue
-        for path in sorted(d.rglob("*.yaml")):
-            rel = path.relative_to(d)
-            if any(part.startswith(("_", ".")) for part in rel.parts):
-                continue
-            out.append(path)
+        # os.walk with pruning: a new process walks a 5,000-rule pack on every start.
+        found: list[str] = []
+        for root, subdirs, names in os.walk(d):
+            subdirs[:] = [s for s in subdirs if not s.startswith(("_", "."))]
+            found += [os.path.join(root, n) for n in names
+                      if n.endswith(".yaml") and not n.startswith(("_", "."))]
+        out += [Path(p) for p in sorted(found)]
     return out
 
 
@@ -213,32 +216,68 @@ def _cache_key(files: list[Path]) -> str:
         st = src.stat()
         h.update(f"{src.name}|{st.st_size}|{st.st_mtime_ns}\n".encode())
     for f in files:
-        st = f.stat()
-        h.update(f"{f.resolve()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+        st = os.stat(f)
+        h.update(f"{os.path.abspath(f)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
     return h.hexdigest()[:32]
+
+
+class LazyPages(Mapping[str, dict[str, Any]]):
+    """The runbook pages of a cached rule set, unpickled on first use: diagnosing never
+    reads them, so a new process does not pay for them."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._pages: dict[str, dict[str, Any]] | None = None
+
+    def _load(self) -> dict[str, dict[str, Any]]:
+        if self._pages is None:
+            with self._path.open("rb") as fh:
+                self._pages = pickle.load(fh)
+        return self._pages
+
+    def __getitem__(self, key: str) -> dict[str, Any]:
+        return self._load()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (self._load(),))
 
 
 def _read_cache(key: str) -> CompiledRules | None:
     path = cache_dir() / f"rules-{key}.pickle"
+    pages = cache_dir() / f"pages-{key}.pickle"
     try:
         with path.open("rb") as fh:
             obj = pickle.load(fh)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
         return None
-    return obj if type(obj).__name__ == "CompiledRules" else None
+    if type(obj).__name__ != "CompiledRules" or not pages.exists():
+        return None
+    obj.pages = LazyPages(pages)
+    return obj  # type: ignore[no-any-return]
 
 
 def _write_cache(key: str, compiled: CompiledRules) -> None:
     directory = cache_dir()
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".rules-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(compiled, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, directory / f"rules-{key}.pickle")
+        # Pages first: a rules file is only ever read when its pages file exists.
+        without_pages = dataclasses.replace(compiled, pages={})
+        for name, obj in ((f"pages-{key}", dict(compiled.pages)),
+                          (f"rules-{key}", without_pages)):
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".kb-", suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, directory / f"{name}.pickle")
         old = sorted(directory.glob("rules-*.pickle"), key=lambda p: p.stat().st_mtime)
         for stale in old[:-8]:
             stale.unlink(missing_ok=True)
+            (stale.parent / stale.name.replace("rules-", "pages-", 1)).unlink(missing_ok=True)
     except OSError:
         return  # a read-only home must not break diagnosis
 

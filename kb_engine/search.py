@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -49,7 +50,7 @@ def _fields(page: dict[str, Any]) -> list[tuple[str, str, str | None]]:
 
 
 class SearchIndex:
-    def __init__(self, pages: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, pages: Mapping[str, dict[str, Any]]) -> None:
         self.entries: list[tuple[str, str, str, str | None, str]] = []
         self.titles = {pid: p["title"] for pid, p in pages.items()}
         self.full: dict[str, set[str]] = {}
