@@ -146,7 +146,7 @@ class Scanner:
         rules = self.rules
         if not self.use_prefilter:
             return self._every_line(window)
-        out = rules.prefilter.candidates(window)
+        out = rules.prefilter.candidates(window, n)
         known: dict[int, int] = {}
         for found in out.values():
             known.update(found)

@@ -19,7 +19,9 @@ line with ``bytes.find``, skipping to the end of each matching line.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,8 +34,9 @@ except ImportError:  # pragma: no cover
 
 HAVE_HYPERSCAN = _hs is not None
 # Budget of literal occurrences per window before the bounded path takes over.
-_BUDGET_PER_KB = 16  # about one per line of a typical 60-byte log line
+_BUDGET_PER_LINE = 4
 _BUDGET_MIN = 20_000
+_NEWLINE = re.compile(rb"\n")
 
 
 @dataclass(frozen=True)
@@ -101,35 +104,44 @@ class Prefilter:
     def __init__(self, table: LiteralTable, with_regexes: bool = False) -> None:
         self.entries = table.entries(with_regexes)
 
-    def candidates(self, window: bytes) -> Candidates:  # pragma: no cover - abstract
+    def candidates(self, window: bytes, n_lines: int) -> Candidates:  # pragma: no cover
         raise NotImplementedError
 
     def _bounded(self, window: bytes, present: Iterable[int]) -> Candidates:
         """Every line holding a literal of each present entry, one find per line."""
         cands: Candidates = {}
         lowered: bytes | None = None
+        index = _LineIndex(window)
         for i in present:
             entry = self.entries[i]
             if entry.caseless and lowered is None:
                 lowered = window.lower()
             hay = lowered if entry.caseless and lowered is not None else window
             for literal in entry.literals:
-                _lines_with(hay, literal, entry.ids, cands)
+                _lines_with(hay, literal, entry.ids, cands, index)
         return cands
 
 
-def _lines_with(hay: bytes, literal: bytes, ids: tuple[int, ...], cands: Candidates) -> None:
+class _LineIndex:
+    """Newline offsets of a pathological window, built once for every literal's walk."""
+
+    def __init__(self, hay: bytes) -> None:
+        self.newlines = [m.start() for m in _NEWLINE.finditer(hay)]
+
+
+def _lines_with(
+    hay: bytes, literal: bytes, ids: tuple[int, ...], cands: Candidates, index: _LineIndex
+) -> None:
     """Record every line of ``hay`` holding ``literal``: one find per matching line, so a
     line repeating the literal a million times costs one step."""
-    pos, line, counted = hay.find(literal), 0, 0
+    nl = index.newlines
+    pos = hay.find(literal)
     while pos >= 0:
-        line += hay.count(b"\n", counted, pos)
-        end = hay.find(b"\n", pos)
+        line = bisect.bisect_left(nl, pos)
         _record(cands, ids, line, pos)
-        if end < 0:
+        if line >= len(nl):
             return
-        counted = end
-        pos = hay.find(literal, end + 1)
+        pos = hay.find(literal, nl[line] + 1)
 
 
 class HyperscanPrefilter(Prefilter):
@@ -165,12 +177,12 @@ class HyperscanPrefilter(Prefilter):
             self._single = _load(self.serialized_single)
         return self._db, self._single
 
-    def candidates(self, window: bytes) -> Candidates:
+    def candidates(self, window: bytes, n_lines: int) -> Candidates:
         if not self.entries or not window:
             return {}
         db, single = self._dbs()
         hits: list[tuple[int, int]] = []
-        budget = max(_BUDGET_MIN, len(window) // 1024 * _BUDGET_PER_KB)
+        budget = max(_BUDGET_MIN, n_lines * _BUDGET_PER_LINE)
 
         def on_match(idx: int, _from: int, to: int, _flags: int, _ctx: Any) -> bool:
             hits.append((to, idx))
@@ -195,13 +207,14 @@ class HyperscanPrefilter(Prefilter):
         as candidates (RE2 confirms them)."""
         cands: Candidates = {}
         lowered: bytes | None = None
+        index = _LineIndex(window)
         for li in present:
             literal, caseless, owners = self.literal_index[li]
             if caseless and lowered is None:
                 lowered = window.lower()
             hay = lowered if caseless and lowered is not None else window
             ids = tuple(pid for i in owners for pid in self.entries[i].ids)
-            _lines_with(hay, literal, ids, cands)
+            _lines_with(hay, literal, ids, cands, index)
         return cands
 
     def __getstate__(self) -> dict[str, Any]:
@@ -293,10 +306,10 @@ class AhoCorasickPrefilter(Prefilter):
                 auto.make_automaton()
                 setattr(self, name, auto)
 
-    def candidates(self, window: bytes) -> Candidates:
+    def candidates(self, window: bytes, n_lines: int) -> Candidates:
         if not window:
             return {}
-        budget = max(_BUDGET_MIN, len(window) // 1024 * _BUDGET_PER_KB)
+        budget = max(_BUDGET_MIN, n_lines * _BUDGET_PER_LINE)
         cands: Candidates = {}
         n = 0
         for auto, hay in ((self._exact, window), (self._caseless, None)):

@@ -13,6 +13,9 @@ from .tracebacks import HEADER
 _HEADER_B = HEADER.encode()
 
 WINDOW_BYTES = 2 * 1024 * 1024
+# Signatures see at most this much of one line: a 10 MB single-line blob costs what a
+# 64 KiB line does, for every rule (documented in docs/ranking.md).
+MAX_LINE_BYTES = 64 * 1024
 
 
 def windows(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes, int]]:
@@ -100,8 +103,10 @@ class WindowLines:
         text = self._text.get(idx)
         if text is None:
             s = self.start(idx)
-            e = self.window.find(b"\n", s)
-            raw = self.window[s:] if e < 0 else self.window[s:e]
+            e = self.window.find(b"\n", s, s + MAX_LINE_BYTES + 1)
+            if e < 0:
+                e = min(len(self.window), s + MAX_LINE_BYTES)
+            raw = self.window[s:e]
             text = raw.decode("utf-8", "replace")
             self._text[idx] = text
         return text

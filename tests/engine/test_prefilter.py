@@ -57,7 +57,7 @@ def test_adversarial_input_same_answers_on_the_bounded_path(
     rules: RuleSet, name: str, data: bytes
 ) -> None:
     # These inputs blow the literal-occurrence budget, so the bounded path answers.
-    fast = rules.compiled.prefilter.candidates(data)
+    fast = rules.compiled.prefilter.candidates(data, data.count(b"\n") + 1)
     from kb_engine.windows import WindowLines
 
     lines = WindowLines(data)
@@ -86,6 +86,6 @@ def test_bounded_path_finds_the_same_lines(backend: str, monkeypatch: pytest.Mon
         if hasattr(pre, name):
             original = getattr(pre, name)
             monkeypatch.setattr(pre, name, lambda *a, o=original: used.append(1) or o(*a))
-    got = {pid: sorted(lines) for pid, lines in pre.candidates(window).items()}
+    got = {pid: sorted(lines) for pid, lines in pre.candidates(window, 4).items()}
     assert used, "a 1.2 MB line of repeated literals must take the bounded path"
     assert got == {1: [0, 2], 2: [2]}
