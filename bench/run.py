@@ -239,6 +239,7 @@ class Cell:
     cpu: float | None = None  # CPU seconds (user + sys, workers included) of the best run
     tree_pss_kb: int | None = None  # peak summed PSS of the process tree (sampled)
     procs: int = 1
+    count: int | None = None  # what `rg -c` / `grep -c` printed (lines matching any pattern)
 
     @property
     def mb_per_cpu_s(self) -> float | None:
@@ -383,6 +384,8 @@ class Bench:
                 p.done = True
                 return
             cell.runs += 1
+            with contextlib.suppress(ValueError):
+                cell.count = int(r.stdout.strip() or b"0")
             if cell.seconds is None or r.seconds < cell.seconds:
                 cell.seconds, cell.cpu = r.seconds, r.cpu
             cell.rss_kb = max(cell.rss_kb or 0, r.rss_kb)
@@ -926,6 +929,21 @@ def render(res: Results, quick: bool) -> str:
             for d in c["diff"]:
                 out.append(f"|  |  |  | {d} |  |  |  |")
         out.append("")
+    counts = []
+    for c in res.correctness:
+        if c["reference"] != "naive re" or c["path"].startswith("fallback"):
+            continue
+        row = res.throughput.get(f"{int(c['log'].split('-')[1][:-5]):d} MB | "
+                                 f"{c['pack'].split('-')[1]}", {})
+        rg, grep = row.get("rg"), row.get("grep")
+        if (rg is not None and rg.note) or (grep is not None and grep.note):
+            continue  # a slice: counts not comparable
+        counts.append(f"{c['log']}, {c['pack'].split('-')[1]} rules: naive {c['lines_any']}, "
+                      f"ripgrep {rg.count if rg else 'n/a'}, grep {grep.count if grep else 'n/a'}")
+    if counts:
+        out += ["Lines matching any signature (a cross-check; ripgrep and grep do not undo ANSI "
+                "colours or CRLF as kb does, so they may differ slightly): " + "; ".join(counts)
+                + ".", ""]
     if res.terminal:
         t = res.terminal
         out += [f"Terminal: `--format json` stdout with stderr on a pty, {t['log']}: "
