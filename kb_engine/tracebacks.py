@@ -33,6 +33,12 @@ _RECORD_START = re.compile(
     # warnings.warn output ("sys:1: RuntimeWarning: ...", "/app/x.py:7: DeprecationWarning:")
     r"|\S+:\d+: [A-Z]\w*(?:Warning|Error)\b)"
 )
+# Lines that end a message's continuation: the tail of another traceback printed into
+# this one by a second thread ("    raise X(", "pkg.mod.Error: ..."), or frames.
+_NOT_DETAIL = re.compile(
+    r'^(?:raise |return |await |File "|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?:Error|Exception|Warning)'
+    r'\w*: )'
+)
 # Exception-group drawing: "  +-+---- 1 ----", "    | ValueError: x", "  +----------".
 _GROUP_SEP = re.compile(r"^\s*\+[-+]*(?:-+ (?:\d+|\.\.\.) -+)?-*\s*$")
 _GROUP_BAR = re.compile(r"^(\s*)\| ?")
@@ -225,7 +231,8 @@ def parse_traceback(lines: Lines, start: int) -> Traceback | None:
                 tb.last_line = i
             elif not stripped:
                 state = _State.BETWEEN
-            elif _RECORD_START.match(stripped) or (prefix is None and not ok):
+            elif (_RECORD_START.match(stripped) or (prefix is None and not ok)
+                  or _NOT_DETAIL.match(stripped)):
                 break
             elif current is not None and len(current.detail) < _MAX_DETAIL:
                 current.detail.append(stripped)
