@@ -33,3 +33,20 @@ def test_every_cause_has_a_positive_and_a_negative_sample() -> None:
     for key in rules().cause_keys():
         assert (key, "pos") in have, f"{key} has no positive sample"
         assert (key, "neg") in have, f"{key} has no near-miss sample"
+
+
+@pytest.mark.parametrize("query", ["depends generator", "async yield",
+                                   "dependency override lambda", "QueuePool limit"])
+def test_search_finds_the_fastapi_runbook_by_what_people_type(query: str) -> None:
+    hits = [h.page_id for h in rules().search(query, limit=2)]
+    assert "fastapi-dependencies" in hits
+
+
+def test_show_renders_every_section_of_the_founding_runbook() -> None:
+    from kb_cli.render import Style, page_text
+
+    text = page_text(rules().page("fastapi-dependencies"), Style(False))
+    for section in ("WHAT IT USUALLY MEANS", "First ten minutes", "Where to look", "Causes",
+                    "Things that make it worse", "Incident:", "Background", "FAQ",
+                    "References"):
+        assert section.lower() in text.lower(), section
