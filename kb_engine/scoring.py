@@ -107,15 +107,18 @@ def rank(
     scored = [s for s in scored if s.matched]
     scored.sort(key=lambda s: (-s.confidence, -len(s.matched),
                                -sum(x.weight for x in s.matched), s.cause.key))
-    failures, locate = _failures(scan)
     reported = [s for s in scored if s.confidence >= min_confidence and not s.ruled_out]
-    diagnoses = [_diagnosis(s, scan, locate, i + 1) for i, s in enumerate(reported)]
-    diagnoses = _keep_each_failure(diagnoses, top)
+    # Failures come from tracebacks and the evidence of reported causes only: a signature
+    # that matched for a cause nobody reports is no failure of its own.
+    evidence = {h.line for s in reported for sig in s.matched
+                for h in scan.sig_hits[sig.sid].hits}
+    failures, locate = _failures(scan, evidence)
+    kept = _keep_each_failure(reported, [locate.get(_primary_line(s, scan)) for s in reported],
+                              top)
+    diagnoses = [_diagnosis(s, scan, locate, i + 1) for i, s in enumerate(kept)]
     for i, d in enumerate(diagnoses):
-        d.rank = i + 1
         if i + 1 < len(diagnoses):
-            d.ranking = _why(reported_by_id(reported, d.id), reported_by_id(
-                reported, diagnoses[i + 1].id), diagnoses[i + 1])
+            d.ranking = _why(kept[i], kept[i + 1], diagnoses[i + 1])
     near = []
     if explain:
         near = [_diagnosis(s, scan, locate, 0) for s in scored
@@ -132,8 +135,10 @@ def rank(
     )
 
 
-def reported_by_id(items: list[_Scored], key: str) -> _Scored:
-    return next(s for s in items if s.cause.key == key)
+def _primary_line(s: _Scored, scan: ScanResult) -> int:
+    """The first line of the cause's heaviest matched signature: where its failure is."""
+    best = max(s.matched, key=lambda x: x.weight)
+    return scan.sig_hits[best.sid].hits[0].line
 
 
 def _diagnosis(s: _Scored, scan: ScanResult, locate: dict[int, int], rank_: int) -> Diagnosis:
@@ -162,7 +167,7 @@ def _diagnosis(s: _Scored, scan: ScanResult, locate: dict[int, int], rank_: int)
     )
 
 
-def _failures(scan: ScanResult) -> tuple[list[Failure], dict[int, int]]:
+def _failures(scan: ScanResult, evidence: set[int]) -> tuple[list[Failure], dict[int, int]]:
     """One failure per distinct traceback fingerprint, plus evidence lines outside tracebacks."""
     failures: list[Failure] = []
     by_fp: dict[str, int] = {}
@@ -196,7 +201,7 @@ def _failures(scan: ScanResult) -> tuple[list[Failure], dict[int, int]]:
             for ln in range(max(0, tb.first_line - _LEAD_IN), tb.first_line):
                 locate.setdefault(ln, owner)
     # Evidence outside tracebacks: nearby lines (gap <= 5) form one failure.
-    loose = sorted({h.line for sh in scan.sig_hits.values() for h in sh.hits} - set(locate))
+    loose = sorted(evidence - set(locate))
     clusters: list[list[int]] = []
     for ln in loose:
         if clusters and ln - clusters[-1][-1] <= _CLUSTER_GAP:
@@ -218,17 +223,19 @@ def _failures(scan: ScanResult) -> tuple[list[Failure], dict[int, int]]:
     return failures, locate
 
 
-def _keep_each_failure(diagnoses: list[Diagnosis], top: int) -> list[Diagnosis]:
-    """The top N, plus the best diagnosis of up to two other independent failures."""
-    keep = diagnoses[:top]
-    answered = {d.failure for d in keep}
-    for d in diagnoses[top:]:
+def _keep_each_failure(
+    reported: list[_Scored], failure_of: list[int | None], top: int
+) -> list[_Scored]:
+    """The top N, plus the best cause of up to two other independent failures."""
+    keep = list(range(min(top, len(reported))))
+    answered = {failure_of[i] for i in keep}
+    for i in range(top, len(reported)):
         if len(keep) >= top + _EXTRA_FAILURES:
             break
-        if d.failure not in answered:
-            keep.append(d)
-            answered.add(d.failure)
-    return keep
+        if failure_of[i] not in answered:
+            keep.append(i)
+            answered.add(failure_of[i])
+    return [reported[i] for i in keep]
 
 
 def _why(a: _Scored, b: _Scored, other: Diagnosis) -> str:
