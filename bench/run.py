@@ -981,7 +981,10 @@ def render(res: Results, quick: bool) -> str:
     if res.problems:
         out += ["Problems:", ""] + [f"- {p}" for p in res.problems] + [""]
     if res.profile:
-        out += [f"Profile: {res.profile}", ""]
+        prof = Path(res.profile)
+        with contextlib.suppress(ValueError):
+            prof = prof.relative_to(ROOT)
+        out += [f"Profile: {prof}", ""]
     return "\n".join(out)
 
 
