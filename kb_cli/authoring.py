@@ -8,7 +8,6 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from kb_engine import RuleError, load_rules
 from kb_engine.lint import SampleName, duplicate_ids, lint_page
@@ -20,7 +19,7 @@ from kb_engine.loader import (
     rule_files,
     sample_files,
 )
-from kb_engine.selftest import Sample, run
+from kb_engine.selftest import Outcome, Sample, confusion, run
 
 EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 
@@ -103,19 +102,8 @@ def cmd_test(args: argparse.Namespace) -> int:
     return EXIT_FAIL if failed or not outcomes else EXIT_OK
 
 
-def print_confusion(outcomes: list[Any]) -> None:
-    outranked: Counter[tuple[str, str]] = Counter()
-    cofired: Counter[tuple[str, str]] = Counter()
-    for o in outcomes:
-        exp = o.sample.expected
-        if o.sample.polarity != "pos" or exp is None:
-            continue
-        above = True
-        for got in o.got:
-            if got == exp:
-                above = False
-                continue
-            (outranked if above else cofired)[(exp, got)] += 1
+def print_confusion(outcomes: list[Outcome]) -> None:
+    outranked, cofired = confusion(outcomes)
     print("confusion report (positive samples):")
     print(f"  pairs where another cause outranked the expected one: {sum(outranked.values())}")
     for (exp, got), n in outranked.most_common():

@@ -9,37 +9,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 _FENCE_LINE = re.compile(r"^\s*```[\w+-]*\s*$")
-_SLACK_LINK = re.compile(r"<((?:https?|mailto|ftp)://[^|>\s]+|mailto:[^|>\s]+)(?:\|[^>]*)?>")
-_SMART = str.maketrans(
-    {
-        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"',
-        "\u2032": "'", "\u2033": '"',
-        "\u00a0": " ", "\u2007": " ", "\u202f": " ",
-        "\u200b": "", "\ufeff": "",
-    }
-)
 _ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#39;", "'"), ("&amp;", "&"))
 
 
 def clean_text(text: str) -> str:
     """Return ``text`` with fences, entities, smart quotes, ANSI codes and CRs undone."""
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "\x1b" in text:
-        text = _ANSI.sub("", text)
-    if "&" in text:
-        for entity, char in _ENTITIES:
-            if entity in text:
-                text = text.replace(entity, char)
-    if ("<" in text and "://" in text) or "mailto:" in text:
-        text = _SLACK_LINK.sub(r"\1", text)
-    text = text.translate(_SMART)
-    if "```" in text:
-        text = _strip_fences(text)
-    return text
+    return clean_bytes(text.encode("utf-8", "surrogatepass")).decode("utf-8", "surrogatepass")
 
 
 def _strip_fences(text: str) -> str:

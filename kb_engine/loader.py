@@ -16,6 +16,7 @@ import sys
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -131,13 +132,19 @@ def _field(loc: Sequence[str | int], data: Any) -> str:
     return out or "<file>"
 
 
-def locate(path: Path, text: str, loc: Sequence[str | int]) -> int | None:
+@lru_cache(maxsize=16)
+def _compose(text: str) -> Any:
+    """The YAML node tree of a rule file, once per file however many errors it has."""
     yaml = _yaml()
     try:
-        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError:
         return None
-    return _node_line(root, loc)
+
+
+def locate(path: Path, text: str, loc: Sequence[str | int]) -> int | None:
+    root = _compose(text)
+    return None if root is None else _node_line(root, loc)
 
 
 def read_page(path: Path) -> tuple[Page | None, list[RuleError]]:

@@ -52,16 +52,21 @@ def run(rules: RuleSet, samples: Sequence[Sample]) -> list[Outcome]:
     return [check_sample(rules, s) for s in samples]
 
 
-def confusion(outcomes: Sequence[Outcome]) -> Counter[tuple[str, str]]:
-    """(expected cause, cause that outranked or displaced it) -> how often."""
-    pairs: Counter[tuple[str, str]] = Counter()
+def confusion(
+    outcomes: Sequence[Outcome],
+) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str]]]:
+    """Over positive samples: (expected, other) pairs where ``other`` outranked the expected
+    cause, and pairs where it was also reported below it."""
+    outranked: Counter[tuple[str, str]] = Counter()
+    cofired: Counter[tuple[str, str]] = Counter()
     for o in outcomes:
         exp = o.sample.expected
-        if o.sample.polarity == "pos" and exp is not None:
-            for other in o.got:
-                if other == exp:
-                    break
-                pairs[(exp, other)] += 1
-        elif o.sample.polarity == "neg" and exp is not None and o.got and o.got[0] != exp:
+        if o.sample.polarity != "pos" or exp is None:
             continue
-    return pairs
+        above = True
+        for got in o.got:
+            if got == exp:
+                above = False
+            else:
+                (outranked if above else cofired)[(exp, got)] += 1
+    return outranked, cofired
