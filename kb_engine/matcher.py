@@ -103,11 +103,11 @@ class Scanner:
 
     def feed(self, chunks: Iterable[bytes]) -> None:
         """Scan windows without closing multi-line signatures (parts are merged first)."""
-        for base, window, n in windows(chunks):
-            self._window(base, window, n)
+        for window in windows(chunks):
+            self._window(self.lines_seen, window)
 
-    def _window(self, base: int, window: bytes, n: int) -> None:
-        candidates, lines = self._candidates(window, n)
+    def _window(self, base: int, window: bytes) -> None:
+        candidates, lines = self._candidates(window)
         self.lines_seen = base + len(lines)
         for local in sorted(candidates.pop(PROBE_VERSION, {})):
             find_versions(lines[local], self.versions)
@@ -141,12 +141,12 @@ class Scanner:
             self.foreign_blocks.append((base + first, base + last, kind))
         self._confirm_probes(candidates, base, lines, tb_lines)
 
-    def _candidates(self, window: bytes, n: int) -> tuple[Candidates, WindowLines]:
+    def _candidates(self, window: bytes) -> tuple[Candidates, WindowLines]:
         """probe id -> {local line: offset} worth confirming, and the window's lines."""
         rules = self.rules
         if not self.use_prefilter:
             return self._every_line(window)
-        out = rules.prefilter.candidates(window, n)
+        out, n = rules.prefilter.candidates(window)
         known: dict[int, int] = {}
         for found in out.values():
             known.update(found)
@@ -159,7 +159,7 @@ class Scanner:
 
     def _every_line(self, window: bytes) -> tuple[Candidates, WindowLines]:
         """The reference path: every probe on every line (tests compare it with the prefilter)."""
-        lines = WindowLines(window)
+        lines = WindowLines(window, n=window.count(b"\n") + 1)
         every = {i: lines.start(i) for i in range(len(lines))}
         out: Candidates = {probe.pid: dict(every) for probe in self.rules.probes}
         # Built-in probes are literal tests by definition: check them line by line.

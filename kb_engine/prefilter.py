@@ -26,6 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .windows import MAX_LINE_BYTES
+
 _hs: Any
 try:  # pragma: no cover - depends on the platform's wheels
     import hyperscan as _hs
@@ -99,12 +101,13 @@ def _record(cands: Candidates, ids: Iterable[int], line: int, offset: int) -> No
 
 
 class Prefilter:
-    """Base: the bounded path, shared by both backends."""
+    """Base: the literal-per-line bounded path, shared by both backends."""
 
     def __init__(self, table: LiteralTable, with_regexes: bool = False) -> None:
         self.entries = table.entries(with_regexes)
 
-    def candidates(self, window: bytes, n_lines: int) -> Candidates:  # pragma: no cover
+    def candidates(self, window: bytes) -> tuple[Candidates, int]:  # pragma: no cover
+        """(probe id -> {line: offset}, number of lines in the window)."""
         raise NotImplementedError
 
     def _bounded(self, window: bytes, present: Iterable[int]) -> Candidates:
@@ -120,6 +123,25 @@ class Prefilter:
             for literal in entry.literals:
                 _lines_with(hay, literal, entry.ids, cands, index)
         return cands
+
+
+def _budget(window: bytes) -> int:
+    # About four literal occurrences per 80-byte line before a window counts as pathological.
+    return max(_BUDGET_MIN, len(window) // 20)
+
+
+def _numbered(window: bytes, hits: list[tuple[int, int]], entries: list[Entry]) -> tuple[
+        Candidates, int]:
+    """Candidates from (end offset, entry) hits, and the window's line count: the newlines
+    are counted once, between consecutive hits and after the last one."""
+    cands: Candidates = {}
+    line = prev = 0
+    count = window.count
+    for to, idx in sorted(hits):
+        line += count(b"\n", prev, to)
+        prev = to
+        _record(cands, entries[idx].ids, line, max(to - 1, 0))
+    return cands, line + count(b"\n", prev) + 1
 
 
 class _LineIndex:
@@ -146,8 +168,8 @@ def _lines_with(
 
 class HyperscanPrefilter(Prefilter):
     """Two databases, both compiled once and cached serialized: every entry with all its
-    matches (the normal path), and the distinct literals in single-match mode (which
-    literals occur at all: the bounded path for pathological windows)."""
+    matches (the normal path), and the same entries in single-match mode, scanned line by
+    line where a window holds pathologically many matches (the bounded path)."""
 
     def __init__(self, table: LiteralTable) -> None:
         super().__init__(table, with_regexes=True)
@@ -158,16 +180,9 @@ class HyperscanPrefilter(Prefilter):
             self.entries = _demote_rejected(self.entries)
             main = _compile([_hs_expr(e) for e in self.entries],
                             [_hs_flags(e, False) for e in self.entries])
-        lits: dict[tuple[bytes, bool], list[int]] = {}
-        for i, e in enumerate(self.entries):
-            for lit in e.literals:
-                lits.setdefault((lit, e.caseless), []).append(i)
-        self.literal_index = [(lit, ci, tuple(ids)) for (lit, ci), ids in sorted(lits.items())]
         self.serialized = bytes(_hs.dumpb(main))
         self.serialized_single = bytes(_hs.dumpb(_compile(
-            [_escape(lit) for lit, _, _ in self.literal_index],
-            [(_hs.HS_FLAG_CASELESS if ci else 0) | _hs.HS_FLAG_SINGLEMATCH
-             for _, ci, _ in self.literal_index])))
+            [_hs_expr(e) for e in self.entries], [_hs_flags(e, True) for e in self.entries])))
         self._db: Any = None
         self._single: Any = None
 
@@ -177,45 +192,42 @@ class HyperscanPrefilter(Prefilter):
             self._single = _load(self.serialized_single)
         return self._db, self._single
 
-    def candidates(self, window: bytes, n_lines: int) -> Candidates:
+    def candidates(self, window: bytes) -> tuple[Candidates, int]:
         if not self.entries or not window:
-            return {}
+            return {}, window.count(b"\n") + 1  # b"" is one empty line
         db, single = self._dbs()
         hits: list[tuple[int, int]] = []
-        budget = max(_BUDGET_MIN, n_lines * _BUDGET_PER_LINE)
+        budget = _budget(window)
+        add = hits.append
 
         def on_match(idx: int, _from: int, to: int, _flags: int, _ctx: Any) -> bool:
-            hits.append((to, idx))
+            add((to, idx))
             return len(hits) > budget  # True stops the scan
 
         with contextlib.suppress(_hs.ScanTerminated):  # on_match stopped it: budget spent
             db.scan(window, match_event_handler=on_match)
         if len(hits) > budget:
-            present: set[int] = set()
-            single.scan(window, match_event_handler=lambda i, a, b, f, c: present.add(i))
-            return self._bounded_literals(window, sorted(present))
-        cands: Candidates = {}
-        line = prev = 0
-        for to, idx in sorted(hits):
-            line += window.count(b"\n", prev, to)
-            prev = to
-            _record(cands, self.entries[idx].ids, line, max(to - 1, 0))
-        return cands
+            return self._per_line(window, single)
+        return _numbered(window, hits, self.entries)
 
-    def _bounded_literals(self, window: bytes, present: list[int]) -> Candidates:
-        """Lines holding each present literal; every entry that owns the literal gets them
-        as candidates (RE2 confirms them)."""
+    def _per_line(self, window: bytes, single: Any) -> tuple[Candidates, int]:
+        """The bounded path: each line scanned on its own in single-match mode, so a line
+        costs one call plus one callback per entry it holds, however often it repeats it.
+        Only a line's first MAX_LINE_BYTES are scanned: signatures see no more of it."""
         cands: Candidates = {}
-        lowered: bytes | None = None
-        index = _LineIndex(window)
-        for li in present:
-            literal, caseless, owners = self.literal_index[li]
-            if caseless and lowered is None:
-                lowered = window.lower()
-            hay = lowered if caseless and lowered is not None else window
-            ids = tuple(pid for i in owners for pid in self.entries[i].ids)
-            _lines_with(hay, literal, ids, cands, index)
-        return cands
+        entries = self.entries
+        line = 0
+        start = 0
+
+        def on_match(idx: int, _from: int, to: int, _flags: int, _ctx: Any) -> None:
+            _record(cands, entries[idx].ids, line, start + max(to - 1, 0))
+
+        scan = single.scan
+        for text in window.split(b"\n"):
+            scan(text[:MAX_LINE_BYTES], match_event_handler=on_match)
+            start += len(text) + 1
+            line += 1
+        return cands, line
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k not in ("_db", "_single")}
@@ -306,27 +318,22 @@ class AhoCorasickPrefilter(Prefilter):
                 auto.make_automaton()
                 setattr(self, name, auto)
 
-    def candidates(self, window: bytes, n_lines: int) -> Candidates:
+    def candidates(self, window: bytes) -> tuple[Candidates, int]:
         if not window:
-            return {}
-        budget = max(_BUDGET_MIN, n_lines * _BUDGET_PER_LINE)
-        cands: Candidates = {}
-        n = 0
+            return {}, 1  # one empty line
+        budget = _budget(window)
+        hits: list[tuple[int, int]] = []
         for auto, hay in ((self._exact, window), (self._caseless, None)):
             if auto is None:
                 continue
             if hay is None:
                 hay = window.lower()
-            text = hay.decode("latin-1")
-            line = prev = 0
-            for end, idx in auto.iter(text):
-                n += 1
-                if n > budget:
-                    return self._bounded(window, range(len(self.entries)))
-                line += text.count("\n", prev, end)
-                prev = end
-                _record(cands, self.entries[idx].ids, line, end)
-        return cands
+            for end, idx in auto.iter(hay.decode("latin-1")):
+                hits.append((end + 1, idx))
+                if len(hits) > budget:
+                    cands = self._bounded(window, range(len(self.entries)))
+                    return cands, window.count(b"\n") + 1
+        return _numbered(window, hits, self.entries)
 
 
 def build(table: LiteralTable, prefer_hyperscan: bool = True) -> Prefilter:

@@ -18,15 +18,14 @@ WINDOW_BYTES = 2 * 1024 * 1024
 MAX_LINE_BYTES = 64 * 1024
 
 
-def windows(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes, int]]:
-    """Yield (first line number, cleaned window, line count) for windows of whole lines
-    (no trailing newline).
+def windows(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Yield cleaned windows of whole lines (no trailing newline), in input order.
 
     A traceback that starts near the end of a window is carried into the next one
-    so that it is parsed whole.
+    so that it is parsed whole. Counting lines is left to the prefilter, which walks
+    the window's newlines once anyway.
     """
     pending = b""
-    base = 0
     for chunk in chunks:
         pending += chunk
         if len(pending) < WINDOW_BYTES:
@@ -43,15 +42,29 @@ def windows(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes, int]]:
                 body = body[: line_start - 1]
         if body.endswith(b"\r"):
             body = body[:-1]  # the CR of a CRLF split at the window's end
-        body = clean_bytes(body)
-        n = body.count(b"\n") + 1  # the one full newline count per window
-        yield base, body, n
-        base += n
+        yield cap_long_lines(clean_bytes(body))
     if pending.endswith(b"\n"):
         pending = pending[:-1]
     if pending:
-        body = clean_bytes(pending)
-        yield base, body, body.count(b"\n") + 1
+        yield cap_long_lines(clean_bytes(pending))
+
+
+def cap_long_lines(window: bytes) -> bytes:
+    """``window`` with every line longer than MAX_LINE_BYTES cut to that length.
+
+    Signatures never see more of a line, and without the cut the prefilter would still
+    walk all of a 10 MB line. Finding out costs one ``find`` per half cap: a window
+    with a newline in every such stretch has no line longer than 1.5 caps and is
+    returned as it is.
+    """
+    step = MAX_LINE_BYTES // 2
+    find = window.find
+    for i in range(0, len(window) - MAX_LINE_BYTES, step):
+        if find(b"\n", i, i + MAX_LINE_BYTES) < 0:
+            break
+    else:
+        return window
+    return b"\n".join([line[:MAX_LINE_BYTES] for line in window.split(b"\n")])
 
 
 class WindowLines:

@@ -44,6 +44,18 @@ def test_prefilter_gives_identical_reports(rules: RuleSet, path: Path) -> None:
     assert fast == slow
 
 
+@pytest.mark.parametrize("path", _inputs(), ids=lambda p: p.name)
+def test_bounded_path_gives_identical_reports(
+    rules: RuleSet, path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    normal = rules.diagnose(text, explain=True, min_confidence=0.0).to_dict(explain=True)
+    # Every window takes the path meant for pathological ones.
+    monkeypatch.setattr("kb_engine.prefilter._budget", lambda window: -1)
+    bounded = rules.diagnose(text, explain=True, min_confidence=0.0).to_dict(explain=True)
+    assert bounded == normal
+
+
 ADVERSARIAL = [
     ("long-line", b"aaa QueuePool limit of size " * 400_000),
     ("repeated-literals", (b"Traceback (most recent call last): Error ERROR == " * 2000 + b"\n")
@@ -57,7 +69,7 @@ def test_adversarial_input_same_answers_on_the_bounded_path(
     rules: RuleSet, name: str, data: bytes
 ) -> None:
     # These inputs blow the literal-occurrence budget, so the bounded path answers.
-    fast = rules.compiled.prefilter.candidates(data, data.count(b"\n") + 1)
+    fast, _ = rules.compiled.prefilter.candidates(data)
     from kb_engine.windows import WindowLines
 
     lines = WindowLines(data)
@@ -82,10 +94,10 @@ def test_bounded_path_finds_the_same_lines(backend: str, monkeypatch: pytest.Mon
     pre = pf.build(table, prefer_hyperscan=backend == "hyperscan")
     window = b"\n".join([b"boom" * 300_000, b"nothing here", b"QUIET and boom", b"tail"])
     used: list[int] = []
-    for name in ("_bounded", "_bounded_literals"):
-        if hasattr(pre, name):
-            original = getattr(pre, name)
-            monkeypatch.setattr(pre, name, lambda *a, o=original: used.append(1) or o(*a))
-    got = {pid: sorted(lines) for pid, lines in pre.candidates(window, 4).items()}
+    name = "_per_line" if backend == "hyperscan" else "_bounded"
+    original = getattr(pre, name)
+    monkeypatch.setattr(pre, name, lambda *a: used.append(1) or original(*a))
+    cands, n_lines = pre.candidates(window)
     assert used, "a 1.2 MB line of repeated literals must take the bounded path"
-    assert got == {1: [0, 2], 2: [2]}
+    assert {pid: sorted(lines) for pid, lines in cands.items()} == {1: [0, 2], 2: [2]}
+    assert n_lines == 4
