@@ -9,9 +9,10 @@ import pydantic or re-validate YAML when no rule file changed.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 import ahocorasick
 
@@ -46,6 +47,16 @@ def builtin_literals() -> list[tuple[str, int]]:
     return pairs
 
 
+_NO_DEFAULT = object()
+
+
+def _lean(obj: object) -> dict[str, Any]:
+    """Pickled state without the fields left at their class defaults: every start
+    unpickles thousands of signatures, and the defaults come back from the class."""
+    cls = type(obj)
+    return {k: v for k, v in obj.__dict__.items() if getattr(cls, k, _NO_DEFAULT) != v}
+
+
 @dataclass(frozen=True)
 class Sig:
     """One compiled signature. ``patterns`` holds the regexes the kind needs."""
@@ -65,6 +76,9 @@ class Sig:
     window: int = 50
     frame_fields: tuple[str | None, str | None, str | None] = (None, None, None)
 
+    def __getstate__(self) -> dict[str, Any]:
+        return _lean(self)
+
 
 @dataclass(frozen=True)
 class Probe:
@@ -75,22 +89,69 @@ class Probe:
     sub: int
     exc_line: bool = False
 
+    def __getstate__(self) -> dict[str, Any]:
+        return _lean(self)
 
-@dataclass
+
+CauseText = tuple[str, list[dict[str, Any]], list[dict[str, Any]]]  # explanation, fix, verify
+
+
+class TextStore(Protocol):
+    def texts(self, at: tuple[int, int]) -> CauseText: ...
+
+
 class Cause:
-    key: str
-    page: str
-    cause_id: str
-    title: str
-    page_title: str
-    explanation: str
-    fix: list[dict[str, Any]]
-    verify: list[dict[str, Any]]
-    packages: dict[str, str]
-    python: str | None
-    runtime: str
-    sigs: list[int] = field(default_factory=list)
-    rule_out: list[int] = field(default_factory=list)
+    """One cause of a page. Its texts (explanation, fix and verify steps) matter only for
+    the causes a report shows: a cached rule set keeps them in a side file (``loader``)
+    and a cause reads its own on first use."""
+
+    def __init__(
+        self, key: str, page: str, cause_id: str, title: str, page_title: str,
+        explanation: str, fix: list[dict[str, Any]], verify: list[dict[str, Any]],
+        packages: dict[str, str], python: str | None, runtime: str,
+        sigs: list[int] | None = None, rule_out: list[int] | None = None,
+    ) -> None:
+        self.key = key
+        self.page = page
+        self.cause_id = cause_id
+        self.title = title
+        self.page_title = page_title
+        self.packages = packages
+        self.python = python
+        self.runtime = runtime
+        self.sigs: list[int] = sigs if sigs is not None else []
+        self.rule_out: list[int] = rule_out if rule_out is not None else []
+        self._text: CauseText | None = (explanation, fix, verify)
+        self._store: TextStore | None = None
+        self._at = (0, 0)
+
+    @property
+    def text(self) -> CauseText:
+        if self._text is None:
+            assert self._store is not None
+            self._text = self._store.texts(self._at)
+        return self._text
+
+    @property
+    def explanation(self) -> str:
+        return self.text[0]
+
+    @property
+    def fix(self) -> list[dict[str, Any]]:
+        return self.text[1]
+
+    @property
+    def verify(self) -> list[dict[str, Any]]:
+        return self.text[2]
+
+    def with_texts_in(self, store: TextStore, at: tuple[int, int]) -> Cause:
+        """A copy whose texts are read from ``store`` at ``at`` (offset, length) on use."""
+        out = copy.copy(self)
+        out._text, out._store, out._at = None, store, at
+        return out
+
+    def __repr__(self) -> str:
+        return f"Cause({self.key!r}, sigs={self.sigs!r}, rule_out={self.rule_out!r})"
 
 
 @dataclass

@@ -9,25 +9,23 @@ new process skips YAML and pydantic entirely when nothing changed.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
+import gc
 import os
 import pickle
 import sys
-import tempfile
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from .errors import Location, RuleError, RuleSetError, RuleSyntaxError, RuleValidationError
 
 if TYPE_CHECKING:
-    from .compiled import CompiledRules
+    from .compiled import CauseText, CompiledRules
     from .model import Page
     from .ruleset import RuleSet
 
-CACHE_FORMAT = "kb-cache-3"
+CACHE_FORMAT = "kb-cache-4"
 SAMPLE_SUFFIX = ".log"
 POLARITIES = ("pos", "neg")
 
@@ -40,24 +38,29 @@ def bundled_rules_dir() -> Path:
 
 def rule_files(dirs: Sequence[Path]) -> list[Path]:
     """Every ``*.yaml`` rule under ``dirs``; folders starting with ``_`` hold corpora."""
-    out: list[Path] = []
+    return [Path(p) for p in _rule_paths(dirs)]
+
+
+def _rule_paths(dirs: Sequence[Path | str]) -> list[str]:
+    """``rule_files`` as strings: a new process walks a 5,000-rule pack on every start, so
+    no Path object per file."""
+    out: list[str] = []
     for d in dirs:
-        d = Path(d)
-        if d.is_file():
+        d = str(Path(d))  # normalised as before ("./x/" -> "x"): paths are shown to users
+        if os.path.isfile(d):
             out.append(d)
             continue
-        # os.walk with pruning: a new process walks a 5,000-rule pack on every start.
         found: list[str] = []
         for root, subdirs, names in os.walk(d):
             subdirs[:] = [s for s in subdirs if not s.startswith(("_", "."))]
             found += [os.path.join(root, n) for n in names
                       if n.endswith(".yaml") and not n.startswith(("_", "."))]
-        out += [Path(p) for p in sorted(found)]
+        found.sort()
+        out += found
     return out
 
 
-@dataclass(frozen=True)
-class SampleFile:
+class SampleFile(NamedTuple):
     path: Path
     page: str
     cause: str
@@ -211,21 +214,31 @@ def _backend() -> bool:
     return os.environ.get("KB_PREFILTER", "auto").lower() != "ahocorasick"
 
 
-def _cache_key(files: list[Path]) -> str:
+def _fingerprint(files: list[str]) -> str:
+    """What the compiled form depends on: kb's version and engine code, and every rule
+    file's path, size and mtime (a new, removed, edited or touched file changes it)."""
+    from . import __version__
     from .prefilter import HAVE_HYPERSCAN
 
-    h = hashlib.sha256(f"{CACHE_FORMAT}|{sys.version}|{HAVE_HYPERSCAN and _backend()}".encode())
-    from . import __version__
-
-    h.update(__version__.encode())
-    # The engine's own code shapes the compiled form: any change to it invalidates the cache.
-    for src in sorted(Path(__file__).parent.glob("*.py")):
-        st = src.stat()
-        h.update(f"{src.name}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    out = [f"{CACHE_FORMAT}|{sys.version}|{HAVE_HYPERSCAN and _backend()}|{__version__}"]
+    engine = os.path.dirname(os.path.abspath(__file__))
+    with os.scandir(engine) as it:  # any change to the engine's code invalidates the cache
+        for entry in sorted(it, key=lambda e: e.name):
+            if entry.name.endswith(".py"):
+                st = entry.stat()
+                out.append(f"{entry.name}|{st.st_size}|{st.st_mtime_ns}")
+    stat = os.stat
+    cwd = os.getcwd()
     for f in files:
-        st = os.stat(f)
-        h.update(f"{os.path.abspath(f)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()[:32]
+        st = stat(f)
+        out.append(f"{os.path.join(cwd, f)}|{st.st_size}|{st.st_mtime_ns}")
+    return "\n".join(out)
+
+
+def _cache_key(fingerprint: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(fingerprint.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 class LazyPages(Mapping[str, dict[str, Any]]):
@@ -255,36 +268,103 @@ class LazyPages(Mapping[str, dict[str, Any]]):
         return (dict, (self._load(),))
 
 
-def _read_cache(key: str) -> CompiledRules | None:
-    path = cache_dir() / f"rules-{key}.pickle"
-    pages = cache_dir() / f"pages-{key}.pickle"
+class CauseTexts:
+    """The explanation, fix and verify steps of a cached rule set's causes, kept out of the
+    file every start reads: only reported causes need them. The file holds one small pickle
+    per cause; a cause knows its (offset, length) and reads it on first use."""
+
+    def __init__(self, path: Path | None = None, data: bytes | None = None) -> None:
+        self._path = path
+        self._data = data
+
+    def _bytes(self) -> bytes:
+        if self._data is None:
+            assert self._path is not None
+            self._data = self._path.read_bytes()
+        return self._data
+
+    def texts(self, at: tuple[int, int]) -> CauseText:
+        got: CauseText = pickle.loads(self._bytes()[at[0]:at[0] + at[1]])
+        return got
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled elsewhere: carry the texts along
+        return (CauseTexts, (None, self._bytes()))
+
+
+_TEXTS = "cause-texts"  # the persistent id of a cache's CauseTexts in its rules file
+
+
+def _read_cache(key: str, fingerprint: str) -> CompiledRules | None:
+    directory = cache_dir()
+    path = directory / f"rules-{key}.pickle"
+    pages = directory / f"pages-{key}.pickle"
+    texts = directory / f"texts-{key}.pickle"
+    # Unpickling creates some 100,000 objects for 5,000 rules: the cyclic GC would walk
+    # them all again and again while they are built (a third of the load time).
+    enabled = gc.isenabled()
+    gc.disable()
     try:
         with path.open("rb") as fh:
-            obj = pickle.load(fh)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            if pickle.load(fh) != fingerprint:  # the key is a hash: be exact
+                return None
+            unpickler = pickle.Unpickler(fh)
+            store = CauseTexts(texts)
+            unpickler.persistent_load = (  # type: ignore[method-assign]
+                lambda pid: store if pid == _TEXTS else None)
+            obj = unpickler.load()
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
+            TypeError, ValueError):
         return None
-    if type(obj).__name__ != "CompiledRules" or not pages.exists():
+    finally:
+        if enabled:
+            gc.enable()
+    if type(obj).__name__ != "CompiledRules" or not pages.exists() or not texts.exists():
         return None
     obj.pages = LazyPages(pages)
     return obj  # type: ignore[no-any-return]
 
 
-def _write_cache(key: str, compiled: CompiledRules) -> None:
+def _dump(directory: Path, name: str, write: Callable[[IO[bytes]], object]) -> None:
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".kb-", suffix=".tmp")
+    with os.fdopen(fd, "wb") as fh:
+        write(fh)
+    os.replace(tmp, directory / f"{name}.pickle")
+
+
+def _write_cache(key: str, fingerprint: str, compiled: CompiledRules) -> None:
     directory = cache_dir()
+    store = CauseTexts()
+    blobs: list[bytes] = []
+    causes = []
+    offset = 0
+    for cause in compiled.causes:
+        blob = pickle.dumps(cause.text, protocol=pickle.HIGHEST_PROTOCOL)
+        causes.append(cause.with_texts_in(store, (offset, len(blob))))
+        blobs.append(blob)
+        offset += len(blob)
+    hot = dataclasses.replace(compiled, pages={}, causes=causes)
+
+    def write_hot(fh: IO[bytes]) -> None:
+        pickle.dump(fingerprint, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler = pickle.Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.persistent_id = (  # type: ignore[method-assign]
+            lambda obj: _TEXTS if obj is store else None)
+        pickler.dump(hot)
+
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        # Pages first: a rules file is only ever read when its pages file exists.
-        without_pages = dataclasses.replace(compiled, pages={})
-        for name, obj in ((f"pages-{key}", dict(compiled.pages)),
-                          (f"rules-{key}", without_pages)):
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".kb-", suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, directory / f"{name}.pickle")
+        # Pages and texts first: a rules file is only ever read when both exist.
+        _dump(directory, f"pages-{key}", lambda fh: pickle.dump(
+            dict(compiled.pages), fh, protocol=pickle.HIGHEST_PROTOCOL))
+        _dump(directory, f"texts-{key}", lambda fh: fh.write(b"".join(blobs)))
+        _dump(directory, f"rules-{key}", write_hot)
         old = sorted(directory.glob("rules-*.pickle"), key=lambda p: p.stat().st_mtime)
         for stale in old[:-8]:
             stale.unlink(missing_ok=True)
-            (stale.parent / stale.name.replace("rules-", "pages-", 1)).unlink(missing_ok=True)
+            for kind in ("pages-", "texts-"):
+                (stale.parent / stale.name.replace("rules-", kind, 1)).unlink(missing_ok=True)
     except OSError:
         return  # a read-only home must not break diagnosis
 
@@ -302,9 +382,9 @@ def load_rules(
     from .ruleset import RuleSet
 
     dirs = ([bundled_rules_dir()] if include_bundled else []) + [Path(p) for p in paths or ()]
-    files = rule_files(dirs)
-    key = _cache_key(files) if use_cache else ""
-    compiled = _read_cache(key) if use_cache else None
+    fingerprint = _fingerprint(_rule_paths(dirs)) if use_cache else ""
+    key = _cache_key(fingerprint) if use_cache else ""
+    compiled = _read_cache(key, fingerprint) if use_cache else None
     errors: list[RuleError] = []
     if compiled is None:
         from .compiled import compile_pages
@@ -314,7 +394,7 @@ def load_rules(
             raise RuleSetError(errors)
         compiled = compile_pages(pages, prefer_hyperscan=_backend())
         if use_cache and not errors:
-            _write_cache(key, compiled)
+            _write_cache(key, fingerprint, compiled)
     rules = RuleSet(compiled, dirs)
     rules.load_errors = errors
     return rules
