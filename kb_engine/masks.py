@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 # Order matters: specific shapes before the generic number mask.
 MASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -33,7 +34,12 @@ MAX_MASKED_LEN = 2000
 
 def mask(text: str) -> str:
     """Replace every volatile token in ``text`` with ``<NAME>``."""
-    text = text[:MAX_MASKED_LEN]
+    return _mask(text[:MAX_MASKED_LEN])
+
+
+@lru_cache(maxsize=4096)
+def _mask(text: str) -> str:
+    # Big logs repeat the same error line thousands of times: mask each text once.
     for name, pattern in MASKS:
         text = pattern.sub(f"<{name}>", text)
     return text

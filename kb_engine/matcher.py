@@ -29,7 +29,7 @@ from .compiled import (
     builtin_literals,
 )
 from .prefilter import Candidates
-from .regexes import compile_re2, fast_search
+from .regexes import bytes_tester, compile_re2, fast_search
 from .tracebacks import ParsedException, Traceback, parse_bare_syntax_error, parse_traceback
 from .versions import find_versions
 from .windows import WindowLines, window_match, windows
@@ -47,7 +47,19 @@ _EXC_ON_LINE = re.compile(
 class Hit:
     line: int  # 0-based line in the whole input
     text: str
-    captures: dict[str, str] = field(default_factory=dict)
+    captures: dict[str, str] | None = None  # None: not computed yet (see hit_captures)
+
+
+def regex_captures(sig: Sig, text: str) -> dict[str, str]:
+    m = compile_re2(sig.patterns[0], sig.ignore_case).search(text)
+    return {k: v for k, v in m.groupdict().items() if v is not None} if m else {}
+
+
+def hit_captures(sig: Sig, hit: Hit) -> dict[str, str]:
+    """The named captures of a hit, computed on first use."""
+    if hit.captures is None:
+        hit.captures = regex_captures(sig, hit.text)
+    return hit.captures
 
 
 @dataclass
@@ -186,15 +198,16 @@ class Scanner:
                         if local not in tb_lines:
                             self._exception_line(sig, base + local, lines[local])
                     continue
-                regex = compile_re2(sig.patterns[probe.sub], sig.ignore_case)
+                test = bytes_tester(sig.patterns[probe.sub], sig.ignore_case)
                 for local in sorted(locals_):
-                    line = lines[local]
-                    m = regex.search(line)
-                    if m is None:
+                    raw = lines.raw(local)
+                    if not raw.isascii():  # RE2 sees what decoding made of invalid bytes
+                        raw = lines[local].encode("utf-8", "surrogatepass")
+                    if not test(raw):
                         continue
+                    line = lines[local]
                     if sig.kind == "regex":
-                        caps = {k: v for k, v in m.groupdict().items() if v is not None}
-                        self._hit(sig, base + local, line, caps)
+                        self._regex_hit(sig, base + local, line)
                     else:
                         hits = self.line_hits.setdefault((sig.sid, probe.sub), [])
                         if len(hits) < MAX_LINE_HITS:
@@ -288,7 +301,16 @@ class Scanner:
             return None
         return {k: v for k, v in m.groupdict().items() if v is not None}
 
-    def _hit(self, sig: Sig, lineno: int, line: str, caps: dict[str, str]) -> None:
+    def _regex_hit(self, sig: Sig, lineno: int, line: str) -> None:
+        """A regex signature's hit. Its captures are found later, and only if the cause is
+        reported (``hit_captures``): most hits never need them, and the capturing compile
+        of thousands of patterns was the biggest fixed cost of a big log."""
+        caps = None
+        if len(line) > MAX_EVIDENCE_TEXT:  # the stored text is cut: capture now
+            caps = regex_captures(sig, line)
+        self._hit(sig, lineno, line, caps)
+
+    def _hit(self, sig: Sig, lineno: int, line: str, caps: dict[str, str] | None) -> None:
         text = line[:MAX_EVIDENCE_TEXT]
         self.line_text[lineno] = text
         self.sig_hits.setdefault(sig.sid, SigHits()).add(Hit(lineno, text, caps))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from .compiled import Cause, CompiledRules, Sig
 from .masks import fingerprint, mask
-from .matcher import ScanResult
+from .matcher import ScanResult, hit_captures
 from .report import Diagnosis, Evidence, Failure, Report, SignatureCheck
 from .templates import fill as _fill
 from .templates import fill_steps as _fill_steps
@@ -148,7 +148,7 @@ def _diagnosis(s: _Scored, scan: ScanResult, locate: dict[int, int], rank_: int)
     for sig in sorted(s.matched, key=lambda x: -x.weight):
         sh = scan.sig_hits[sig.sid]
         for hit in sh.hits:
-            for k, v in hit.captures.items():
+            for k, v in hit_captures(sig, hit).items():
                 caps.setdefault(k, v)
         first = sh.hits[0]
         if primary is None:

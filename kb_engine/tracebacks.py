@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import Enum, auto
+from functools import lru_cache
 from typing import Protocol
 
 HEADER = "Traceback (most recent call last):"
@@ -101,6 +102,7 @@ class Traceback:
         return [f for e in self.exceptions for f in e.frames]
 
 
+@lru_cache(maxsize=4096)  # the same few files recur in every traceback of a log
 def module_of(path: str) -> str:
     """Dotted module name for a source path: ``.../site-packages/a/b.py`` -> ``a.b``."""
     p = path.replace("\\", "/")

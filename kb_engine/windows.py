@@ -23,30 +23,62 @@ def windows(chunks: Iterable[bytes]) -> Iterator[bytes]:
 
     A traceback that starts near the end of a window is carried into the next one
     so that it is parsed whole. Counting lines is left to the prefilter, which walks
-    the window's newlines once anyway.
+    the window's newlines once anyway. Each byte is copied about once on its way
+    into a window, and a line without end keeps only what signatures can see of it,
+    so memory stays flat whatever the input.
     """
-    pending = b""
+    parts: list[bytes] = []
+    size = 0
+    skipping = False  # inside a line already longer than any window: drop until it ends
     for chunk in chunks:
-        pending += chunk
-        if len(pending) < WINDOW_BYTES:
+        if skipping:
+            end = _line_end(chunk)
+            if end < 0:
+                continue
+            chunk, skipping = chunk[end:], False
+        if not chunk:
             continue
-        cut = pending.rfind(b"\n")
-        if cut < 0:
+        parts.append(chunk)
+        size += len(chunk)
+        if size < WINDOW_BYTES:
             continue
-        body, pending = pending[:cut], pending[cut + 1:]
+        cut = chunk.rfind(b"\n")
+        crlf_split = True
+        if cut >= 0:  # the usual case: the window ends in the newest chunk
+            body = b"".join([*parts[:-1], memoryview(chunk)[:cut]])
+            rest = chunk[cut + 1:]
+        else:
+            joined = b"".join(parts)
+            cut = joined.rfind(b"\n")
+            if cut < 0:  # a lone CR ends a line too (progress bars); not one that may
+                cut = joined.rfind(b"\r", 0, len(joined) - 1)  # start a CRLF
+                crlf_split = False
+            if cut < 0:  # one endless line: keep what signatures can see of it
+                parts, size, skipping = [joined[:MAX_LINE_BYTES]], MAX_LINE_BYTES, True
+                continue
+            body, rest = joined[:cut], joined[cut + 1:]
         keep = body.rfind(_HEADER_B, max(0, len(body) - 64 * 1024))
         if keep >= 0:
             line_start = body.rfind(b"\n", 0, keep) + 1
             if line_start > 0:
-                pending = body[line_start:] + b"\n" + pending
+                rest = body[line_start:] + b"\n" + rest
                 body = body[: line_start - 1]
-        if body.endswith(b"\r"):
+        parts, size = ([rest], len(rest)) if rest else ([], 0)
+        if crlf_split and body.endswith(b"\r"):
             body = body[:-1]  # the CR of a CRLF split at the window's end
         yield cap_long_lines(clean_bytes(body))
+    pending = b"".join(parts)
     if pending.endswith(b"\n"):
         pending = pending[:-1]
     if pending:
         yield cap_long_lines(clean_bytes(pending))
+
+
+def _line_end(data: bytes) -> int:
+    """Where the current line ends: the first newline, or the first CR (cleanup makes a lone
+    CR a line end), else -1."""
+    ends = [i for i in (data.find(b"\n"), data.find(b"\r")) if i >= 0]
+    return min(ends) if ends else -1
 
 
 def cap_long_lines(window: bytes) -> bytes:
@@ -110,17 +142,20 @@ class WindowLines:
             self._start[k] = pos
         return pos
 
+    def raw(self, idx: int) -> bytes:
+        """The line's bytes, as far as signatures see it (MAX_LINE_BYTES)."""
+        s = self.start(idx)
+        e = self.window.find(b"\n", s, s + MAX_LINE_BYTES + 1)
+        if e < 0:
+            e = min(len(self.window), s + MAX_LINE_BYTES)
+        return self.window[s:e]
+
     def __getitem__(self, idx: int) -> str:
         if idx < 0 or idx >= self.n:
             raise IndexError(idx)
         text = self._text.get(idx)
         if text is None:
-            s = self.start(idx)
-            e = self.window.find(b"\n", s, s + MAX_LINE_BYTES + 1)
-            if e < 0:
-                e = min(len(self.window), s + MAX_LINE_BYTES)
-            raw = self.window[s:e]
-            text = raw.decode("utf-8", "replace")
+            text = self.raw(idx).decode("utf-8", "replace")
             self._text[idx] = text
         return text
 

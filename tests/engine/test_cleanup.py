@@ -26,3 +26,25 @@ def test_ansi_colours_and_bare_cr_are_removed() -> None:
 def test_python_reprs_in_angle_brackets_are_kept() -> None:
     text = "<Task pending name='Task-1' coro=<main() running at /app/x.py:3>>"
     assert clean_text(text) == text
+
+
+def test_walking_cr_and_escapes_equals_the_two_regex_passes() -> None:
+    import random
+
+    from kb_engine import cleanup
+
+    alphabet = [b"\r", b"\n", b"\x1b", b"[", b"]", b"3", b";", b"m", b"\x07", b"\\", b"a",
+                b"?", b" ", b"P", b"~"]
+    rng = random.Random(6)
+    for _ in range(20_000):
+        s = b"".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        expected = cleanup._ANSI_B.sub(b"", cleanup._CR_B.sub(b"\n", s))
+        assert cleanup._walk_cr_ansi(s, b"\r" in s, b"\x1b" in s) == expected, s
+
+
+def test_an_escape_storm_takes_the_regex_passes_with_the_same_result() -> None:
+    from kb_engine import cleanup
+
+    storm = b"\x1b[31mred\x1b[0m\r\n" * (cleanup._WALK_LIMIT + 10)
+    assert cleanup._walk_cr_ansi(storm, True, True) is None
+    assert cleanup.clean_bytes(storm) == b"red\n" * (cleanup._WALK_LIMIT + 10)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from kb_engine.windows import MAX_LINE_BYTES, WindowLines, cap_long_lines, windows
+from kb_engine.cleanup import clean_bytes
+from kb_engine.windows import (
+    MAX_LINE_BYTES,
+    WINDOW_BYTES,
+    WindowLines,
+    cap_long_lines,
+    windows,
+)
 from tests.support import rules
 
 
@@ -37,3 +44,23 @@ def test_windows_keep_every_line_in_order() -> None:
     chunks = [data[i:i + 1_000_003] for i in range(0, len(data), 1_000_003)]
     got = b"\n".join(windows(chunks)).split(b"\n")
     assert got == lines
+
+
+def _stream(data: bytes, size: int) -> list[bytes]:
+    return [data[i:i + size] for i in range(0, len(data), size)]
+
+
+def test_an_endless_line_keeps_only_what_signatures_see_and_the_lines_after_it() -> None:
+    data = b"head\n" + b"z" * (9 * WINDOW_BYTES) + b"\nafter one\nafter two\n"
+    got = b"\n".join(windows(_stream(data, 1 << 20))).split(b"\n")
+    assert got[0] == b"head"
+    assert got[1] == b"z" * MAX_LINE_BYTES
+    assert got[2:] == [b"after one", b"after two"]
+
+
+def test_progress_bars_ended_by_lone_crs_stream_as_lines() -> None:
+    bars = b"".join(b"%d%%\r" % (i % 100) for i in range(900_000))
+    data = bars + b"done\n"
+    expected = clean_bytes(data[:-1]).split(b"\n")
+    got = b"\n".join(windows(_stream(data, 1 << 20))).split(b"\n")
+    assert got == expected
