@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
+import gc
 import os
 import sys
 import time
@@ -33,6 +33,12 @@ EXAMPLES = """examples:
   kb show python-recursion             the whole runbook page
   kb lint rules/ && kb test rules/     what rule authors run before a PR
 """
+
+
+def _json() -> Any:
+    import json  # only --format json needs it: a paste rendered as text does not
+
+    return json
 
 
 class InputProblem(Exception):
@@ -137,6 +143,7 @@ def _rule_dirs(args: argparse.Namespace) -> list[Path]:
 def _load(args: argparse.Namespace) -> RuleSet:
     rules = load_rules(_rule_dirs(args), include_bundled=not args.no_bundled,
                        use_cache=not args.no_cache)
+    gc.freeze()  # the rule set lives as long as the process: no collection need walk it
     for err in rules.load_errors:
         print(f"kb: warning: skipped a broken rule: {err}", file=sys.stderr)
     if rules.load_errors:
@@ -246,7 +253,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
         report = rules.diagnose(read_chunks(args.files, progress), **options)
     progress.finish()
     if args.format == "json":
-        json.dump(report.to_dict(explain=args.explain), sys.stdout, indent=2)
+        _json().dump(report.to_dict(explain=args.explain), sys.stdout, indent=2)
         sys.stdout.write("\n")
     elif args.format == "markdown":
         sys.stdout.write(report_markdown(report))
@@ -258,7 +265,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     hits = _load(args).search(" ".join(args.query), args.limit)
     if args.format == "json":
-        json.dump([h.__dict__ for h in hits], sys.stdout, indent=2)
+        _json().dump([h.__dict__ for h in hits], sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         for h in hits:
@@ -281,7 +288,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"kb: no runbook page {page_id!r}{hint}", file=sys.stderr)
         return EXIT_NONE
     if args.format == "json":
-        json.dump(page, sys.stdout, indent=2)
+        _json().dump(page, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(page_text(page, _style(args.color, sys.stdout),
@@ -293,7 +300,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     rules = _load(args)
     pages = [rules.page(pid) for pid in rules.page_ids()]
     if args.format == "json":
-        json.dump([{"id": p["id"], "title": p["title"],
+        _json().dump([{"id": p["id"], "title": p["title"],
                     "causes": [c["id"] for c in p["causes"]]} for p in pages], sys.stdout,
                   indent=2)
         sys.stdout.write("\n")

@@ -8,6 +8,7 @@ parent scans that half itself: parallelism may only ever change the speed, not t
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 from collections.abc import Callable, Iterator
@@ -32,13 +33,26 @@ def _chunks(fd: int, start: int, end: int, tick: Callable[[int], None]) -> Itera
         yield block
 
 
-def _read_all(fd: int) -> bytes:
-    out = bytearray()
-    while True:
-        block = os.read(fd, 1 << 20)
-        if not block:
-            return bytes(out)
-        out += block
+def _receive(fd: int) -> PartialScan | None:
+    """The child's part, unpickled as it streams in (no copy of the whole payload); None
+    when it sent nothing usable."""
+    with os.fdopen(fd, "rb") as stream:
+        try:
+            loaded = pickle.load(stream)
+        except Exception:
+            return None
+        if stream.read(1):  # trailing bytes: not what a healthy child writes
+            return None
+    return loaded if isinstance(loaded, PartialScan) else None
+
+
+def _share_with_child(rules: RuleSet) -> None:
+    """Make what both processes read shared copy-on-write pages that stay clean: load the
+    prefilter's databases once here (a one-line scan), then move every object alive to the
+    GC's permanent generation so that neither process's collections write to their pages."""
+    rules.scan_part([b"kb\n"])
+    gc.collect()
+    gc.freeze()
 
 
 def diagnose_file(
@@ -52,6 +66,8 @@ def diagnose_file(
         if cut is None:
             return None
         cut += size // 2
+        was_frozen = gc.get_freeze_count() > 0
+        _share_with_child(rules)
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: scan the second half, send it, leave without cleanup
@@ -59,26 +75,20 @@ def diagnose_file(
             try:
                 os.close(read_fd)
                 part = rules.scan_part(_chunks(fd, cut, size, lambda n: None))
-                payload = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(write_fd, "wb") as out:
-                    out.write(payload)
+                with os.fdopen(write_fd, "wb") as out:  # streamed: no payload copy
+                    pickle.dump(part, out, protocol=pickle.HIGHEST_PROTOCOL)
             except BaseException:
                 code = 1
             finally:
                 os._exit(code)
         os.close(write_fd)
         first = rules.scan_part(_chunks(fd, 0, cut, tick))
-        payload = _read_all(read_fd)
-        os.close(read_fd)
+        second = _receive(read_fd)
         _, status = os.waitpid(pid, 0)
-        second: PartialScan | None = None
-        if status == 0 and payload:
-            try:
-                loaded = pickle.loads(payload)
-            except Exception:
-                loaded = None
-            if isinstance(loaded, PartialScan):
-                second = loaded
+        if not was_frozen:  # the child is gone: leave the GC as the caller had it
+            gc.unfreeze()
+        if status != 0:
+            second = None
         if second is None:  # the child failed: do its half here
             second = rules.scan_part(_chunks(fd, cut, size, tick))
         else:
