@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 import ahocorasick
 
 from . import foreign
+from .hsexpr import hyperscan_expression
 from .prefilter import HAVE_HYPERSCAN, LiteralTable, Prefilter
 from .prefilter import build as build_prefilter
-from .regexes import Literals, hyperscan_expression, required_literals
+from .regexes import Literals, required_literals
 
 if TYPE_CHECKING:
     from .model import Page

@@ -32,7 +32,7 @@ from .prefilter import Candidates
 from .regexes import bytes_tester, compile_re2, fast_search
 from .tracebacks import ParsedException, Traceback, parse_bare_syntax_error, parse_traceback
 from .versions import find_versions
-from .windows import WindowLines, window_match, windows
+from .windows import MAX_LINE_BYTES, WindowLines, window_match, windows
 
 MAX_HITS_PER_SIG = 20
 MAX_LINE_HITS = 2000
@@ -198,13 +198,18 @@ class Scanner:
                         if local not in tb_lines:
                             self._exception_line(sig, base + local, lines[local])
                     continue
-                test = bytes_tester(sig.patterns[probe.sub], sig.ignore_case)
-                for local in sorted(locals_):
+                exact = self.use_prefilter and pid in rules.prefilter.exact_pids
+                test = None  # compiled on first need: exact probes may never need RE2
+                for local, offset in sorted(locals_.items()):
                     raw = lines.raw(local)
-                    if not raw.isascii():  # RE2 sees what decoding made of invalid bytes
-                        raw = lines[local].encode("utf-8", "surrogatepass")
-                    if not test(raw):
-                        continue
+                    if not (exact and raw.isascii()
+                            and offset - lines.start(local) < MAX_LINE_BYTES):
+                        if not raw.isascii():  # RE2 sees what decoding made of bad bytes
+                            raw = lines[local].encode("utf-8", "surrogatepass")
+                        if test is None:
+                            test = bytes_tester(sig.patterns[probe.sub], sig.ignore_case)
+                        if not test(raw):
+                            continue
                     line = lines[local]
                     if sig.kind == "regex":
                         self._regex_hit(sig, base + local, line)

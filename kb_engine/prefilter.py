@@ -103,6 +103,9 @@ def _record(cands: Candidates, ids: Iterable[int], line: int, offset: int) -> No
 class Prefilter:
     """Base: the literal-per-line bounded path, shared by both backends."""
 
+    # Probes whose hits on an ASCII line are matches already (see kb_engine.hsexpr).
+    exact_pids: frozenset[int] = frozenset()
+
     def __init__(self, table: LiteralTable, with_regexes: bool = False) -> None:
         self.entries = table.entries(with_regexes)
 
@@ -180,6 +183,7 @@ class HyperscanPrefilter(Prefilter):
             self.entries = _demote_rejected(self.entries)
             main = _compile([_hs_expr(e) for e in self.entries],
                             [_hs_flags(e, False) for e in self.entries])
+        self.exact_pids = frozenset(pid for e in self.entries if e.is_regex for pid in e.ids)
         self.serialized = bytes(_hs.dumpb(main))
         self.serialized_single = bytes(_hs.dumpb(_compile(
             [_hs_expr(e) for e in self.entries], [_hs_flags(e, True) for e in self.entries])))

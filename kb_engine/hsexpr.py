@@ -1,0 +1,161 @@
+"""Hyperscan expressions for RE2 patterns: what the prefilter's one pass looks for.
+
+Hyperscan scans a whole window of bytes; RE2 matches one line of UTF-8 characters.
+The expression is written out from the pattern's parse tree so that:
+
+- it is a **superset** on every line: each line RE2 matches, Hyperscan matches too
+  (atoms that can match a multi-byte character sit under an unbounded repeat; caseless
+  patterns avoid letters with non-ASCII case partners: k has KELVIN SIGN, s has LONG S);
+- it never matches a newline, so every Hyperscan match lies inside one line;
+- and so on an **ASCII** line it is **exact**: a Hyperscan match there is an RE2 match
+  (``\\d \\w \\s \\b`` are spelled as RE2 defines them, ASCII only; a line holds no
+  newline, so leaving the newline out of ``.``, ``[^...]`` and ``\\s`` changes nothing).
+
+Patterns outside the subset written here get no expression (their literals are used).
+"""
+
+from __future__ import annotations
+
+import re
+import re._constants as C  # type: ignore[import-not-found]
+import re._parser as sre  # type: ignore[import-not-found]
+from typing import Any
+
+_MULTIBYTE_CATEGORIES = {C.CATEGORY_NOT_DIGIT, C.CATEGORY_NOT_WORD, C.CATEGORY_NOT_SPACE}
+# RE2's classes (ASCII), the newline left out: a line never holds one.
+_CATEGORY_SET = {
+    C.CATEGORY_DIGIT: "0-9",
+    C.CATEGORY_WORD: "0-9A-Za-z_",
+    C.CATEGORY_SPACE: "\\t\\f\\r ",
+}
+_NEGATED = {
+    C.CATEGORY_NOT_DIGIT: C.CATEGORY_DIGIT,
+    C.CATEGORY_NOT_WORD: C.CATEGORY_WORD,
+    C.CATEGORY_NOT_SPACE: C.CATEGORY_SPACE,
+}
+_ANCHORS = {
+    C.AT_BEGINNING: "^", C.AT_BEGINNING_STRING: "^", C.AT_END: "$",
+    C.AT_BOUNDARY: "\\b", C.AT_NON_BOUNDARY: "\\B",
+}
+_REPEATS = (C.MAX_REPEAT, C.MIN_REPEAT)
+
+
+# Syntax Python's parser reads differently from RE2: POSIX classes ([[:alpha:]] is a
+# nested set to Python) and {,n} (a repeat to Python, literal text to RE2).
+# \u, \U, \N{} and \Z are Python's, not RE2's: such a pattern must reach RE2 and fail there.
+_PARSED_OTHERWISE = ("[:", "[[", "{,", "\\u", "\\U", "\\N", "\\Z")
+_RE2_MAX_REPEAT = 1000
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def hyperscan_expression(pattern: str, ignore_case: bool) -> bytes | None:
+    """The pattern as a line-local Hyperscan expression (see the module doc), or None."""
+    if not pattern.isascii() or any(x in pattern for x in _PARSED_OTHERWISE):
+        return None
+    try:
+        parsed = sre.parse(pattern)
+    except (re.error, OverflowError, RecursionError):
+        return None
+    flags = parsed.state.flags
+    caseless = ignore_case or bool(flags & re.IGNORECASE)
+    if flags & (re.VERBOSE | re.LOCALE):
+        return None
+    if caseless and any(ch in pattern for ch in "kKsS"):
+        return None
+    items = list(parsed)
+    if not _superset_ok(items, False):
+        return None
+    try:
+        return _seq(items).encode("ascii")
+    except (_Unsupported, RecursionError):
+        return None
+
+
+def _superset_ok(items: Any, under_unbounded: bool) -> bool:
+    for op, av in items:
+        if op is C.ANY or op is C.NOT_LITERAL:
+            if not under_unbounded:
+                return False
+        elif op is C.IN:
+            negated = any(o is C.NEGATE for o, _ in av)
+            wide = any(o is C.CATEGORY and a in _MULTIBYTE_CATEGORIES for o, a in av)
+            if (negated or wide) and not under_unbounded:
+                return False
+        elif op in _REPEATS:
+            unbounded = av[1] is C.MAXREPEAT
+            if not _superset_ok(av[2], under_unbounded or unbounded):
+                return False
+        elif op is C.SUBPATTERN:
+            if not _superset_ok(av[3], under_unbounded):
+                return False
+        elif op is C.BRANCH:
+            if not all(_superset_ok(b, under_unbounded) for b in av[1]):
+                return False
+        elif op is not C.LITERAL and op is not C.AT:
+            return False
+    return True
+
+
+def _seq(items: Any) -> str:
+    return "".join(_item(op, av) for op, av in items)
+
+
+def _char(code: int) -> str:
+    if code >= 128:
+        raise _Unsupported
+    return f"\\x{code:02x}"
+
+
+def _item(op: Any, av: Any) -> str:
+    if op is C.LITERAL:
+        return _char(av)
+    if op is C.NOT_LITERAL:
+        return f"[^\\n{_char(av)}]"
+    if op is C.ANY:
+        return "[^\\n]"
+    if op is C.IN:
+        return _class(av)
+    if op is C.AT:
+        if av not in _ANCHORS:
+            raise _Unsupported
+        return _ANCHORS[av]
+    if op is C.BRANCH:
+        return "(?:" + "|".join(_seq(b) for b in av[1]) + ")"
+    if op is C.SUBPATTERN:
+        _group, add_flags, del_flags, inner = av
+        if add_flags or del_flags:  # local flags: leave such patterns to their literals
+            raise _Unsupported
+        return "(?:" + _seq(inner) + ")"
+    if op in _REPEATS:
+        lo, hi, inner = av
+        if lo > _RE2_MAX_REPEAT or (hi is not C.MAXREPEAT and hi > _RE2_MAX_REPEAT):
+            raise _Unsupported
+        body = "(?:" + _seq(inner) + ")"
+        if hi is C.MAXREPEAT:
+            return body + ("*" if lo == 0 else "+" if lo == 1 else f"{{{lo},}}")
+        return body + (f"{{{lo}}}" if lo == hi else f"{{{lo},{hi}}}")
+    raise _Unsupported
+
+
+def _class(av: Any) -> str:
+    negated = False
+    parts: list[str] = []
+    for op, a in av:
+        if op is C.NEGATE:
+            negated = True
+        elif op is C.LITERAL:
+            parts.append(_char(a))
+        elif op is C.RANGE:
+            parts.append(f"{_char(a[0])}-{_char(a[1])}")
+        elif op is C.CATEGORY and a in _CATEGORY_SET:
+            parts.append(_CATEGORY_SET[a])
+        elif op is C.CATEGORY and a in _NEGATED and len(av) == 1:
+            return f"[^\\n{_CATEGORY_SET[_NEGATED[a]]}]"  # \D \W \S on their own
+        else:
+            raise _Unsupported  # [^\W]-style double negations and the like
+    if not parts:
+        raise _Unsupported
+    return ("[^\\n" if negated else "[") + "".join(parts) + "]"

@@ -1,0 +1,112 @@
+"""Hyperscan expressions: a superset of RE2 on every line, exactly RE2 on ASCII lines."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import re2
+
+from kb_engine.hsexpr import hyperscan_expression
+from kb_engine.prefilter import HAVE_HYPERSCAN
+
+pytestmark = pytest.mark.skipif(not HAVE_HYPERSCAN, reason="no hyperscan wheel")
+
+PATTERNS = [
+    r"QueuePool limit of size (?P<size>\d+) overflow (?P<overflow>\d+) reached",
+    r"^ERROR: (a|bc)?x$",
+    r"\bport \d{2,5}\b",
+    r"could not connect to server: (?:Connection refused|No route to host)",
+    r"user \"[^\"]+\" does not exist",
+    r"\S+@\S+ denied",
+    r"timeout after \d+(?:\.\d+)?s",
+    r"[A-Za-z_][\w.]*Error: .*\bfailed\b",
+    r"key '[^']*' not found in [\w.-]+",
+    r"\W+end\W*",
+    r"a\s+b",
+    r"(?i)bad gateway from the proxy",
+    r"\Aheader",
+    r"[0-9a-f]{8}-[0-9a-f]{4}",
+    r"x.*y",
+]
+LINES = [
+    "QueuePool limit of size 5 overflow 10 reached, connection timed out",
+    "QueuePool limit of size five overflow 10 reached",
+    "ERROR: bcx", "ERROR: x", "ERROR: ax trailing", " ERROR: ax",
+    "listening on port 8080 now", "port 80808080", "airport 443",
+    "could not connect to server: No route to host",
+    "user \"bob\" does not exist", "user \"\" does not exist",
+    "mail bob@example.com denied", "@ denied",
+    "timeout after 1.5s", "timeout after .5s",
+    "sqlalchemy.exc.OperationalError: it failed badly", "Error: failed",
+    "key 'a b' not found in my-table.v2", "key '' not found in ",
+    "--end--", "end", "a \t b", "ab", "a\x0bb",
+    "BAD GATEWAY FROM THE PROXY", "Bad Gateway from the Proxy!", "bad gateway",
+    "header first", " header",
+    "deadbeef-0a1b rest", "DEADBEEF-0A1B",
+    "x then y", "y then x",
+    "", "\x0b", "plain words only",
+]
+
+
+def _hs_matches(expr: bytes, caseless: bool, line: str) -> bool:
+    import hyperscan
+
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    flags = hyperscan.HS_FLAG_MULTILINE | (hyperscan.HS_FLAG_CASELESS if caseless else 0)
+    db.compile(expressions=[expr], ids=[0], elements=1, flags=[flags])
+    found: list[int] = []
+    # Scanned inside a window, between other lines, as the prefilter does.
+    window = f"before \"' 12\n{line}\nafter 'x' y\n".encode()
+    start = window.index(b"\n") + 1
+    end = start + len(line.encode())
+
+    def on_match(_id: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
+        if start <= to <= end and (to > start or not line):
+            found.append(to)
+
+    db.scan(window, match_event_handler=on_match)
+    return bool(found)
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_hyperscan_agrees_with_re2_on_ascii_lines(pattern: str) -> None:
+    caseless = pattern.startswith("(?i)")
+    expr = hyperscan_expression(pattern, False)
+    assert expr is not None, pattern
+    regex = re2.compile(pattern)
+    for line in LINES:
+        assert _hs_matches(expr, caseless, line) == (regex.search(line) is not None), line
+
+
+@pytest.mark.parametrize("pattern", [
+    r"a.b",  # one byte of Hyperscan is not one character of RE2: not a superset
+    r"(?i)task failed",  # k and s have non-ASCII case partners
+    r"[[:alpha:]]+ error",  # Python reads a POSIX class as a nested set
+    r"x{,3} error",  # a repeat to Python, literal text to RE2
+    r"(?=look)ahead",
+    r"(a)\1 repeated",
+    r"caf\u00e9 error",
+    r"(?i:local) flags error",
+])
+def test_no_expression_where_it_could_differ(pattern: str) -> None:
+    assert hyperscan_expression(pattern, False) is None
+
+
+def test_expressions_never_span_a_line() -> None:
+    for pattern in ("a\\s+b", "x[^y]*z", "p\\W+q", "m.*n"):
+        expr = hyperscan_expression(pattern, False)
+        assert expr is not None
+        spanning = {"a\\s+b": "a\nb", "x[^y]*z": "x\nz", "p\\W+q": "p\nq", "m.*n": "m\nn"}
+        import hyperscan
+
+        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        db.compile(expressions=[expr], ids=[0], elements=1,
+                   flags=[hyperscan.HS_FLAG_MULTILINE])
+        hits: list[int] = []
+        db.scan(spanning[pattern].encode(), match_event_handler=lambda *a, h=hits: h.append(1))
+        assert not hits, pattern
+
+
+def test_every_pair_of_sample_line_and_pattern_is_covered() -> None:
+    assert len(list(itertools.product(PATTERNS, LINES))) > 400
