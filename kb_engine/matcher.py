@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 
 from . import foreign
 from .compiled import (
@@ -28,64 +27,27 @@ from .compiled import (
     Sig,
     builtin_literals,
 )
+from .hits import (
+    MAX_EVIDENCE_TEXT,
+    MAX_HITS_PER_SIG,
+    MAX_LINE_HITS,
+    Hit,
+    ScanResult,
+    SigHits,
+    regex_captures,
+)
 from .prefilter import Candidates
 from .regexes import bytes_tester, compile_re2, fast_search
 from .tracebacks import ParsedException, Traceback, parse_bare_syntax_error, parse_traceback
 from .versions import find_versions
 from .windows import MAX_LINE_BYTES, WindowLines, window_match, windows
 
-MAX_HITS_PER_SIG = 20
-MAX_LINE_HITS = 2000
-MAX_EVIDENCE_TEXT = 500
 MAX_TRACEBACKS = 500
+MAX_FOREIGN_BLOCKS = 1000
+MAX_FRAME_MEMO = 20_000
 _EXC_ON_LINE = re.compile(
     r"(?:^|[\s:(\[\"'=|])((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?:: ?(.*))?$"
 )
-
-
-@dataclass
-class Hit:
-    line: int  # 0-based line in the whole input
-    text: str
-    captures: dict[str, str] | None = None  # None: not computed yet (see hit_captures)
-
-
-def regex_captures(sig: Sig, text: str) -> dict[str, str]:
-    m = compile_re2(sig.patterns[0], sig.ignore_case).search(text)
-    return {k: v for k, v in m.groupdict().items() if v is not None} if m else {}
-
-
-def hit_captures(sig: Sig, hit: Hit) -> dict[str, str]:
-    """The named captures of a hit, computed on first use."""
-    if hit.captures is None:
-        hit.captures = regex_captures(sig, hit.text)
-    return hit.captures
-
-
-@dataclass
-class SigHits:
-    hits: list[Hit] = field(default_factory=list)
-    count: int = 0
-
-    def add(self, hit: Hit) -> None:
-        self.count += 1
-        if len(self.hits) < MAX_HITS_PER_SIG:
-            self.hits.append(hit)
-
-
-@dataclass
-class ScanResult:
-    """Everything matching found; scoring turns it into diagnoses."""
-
-    sig_hits: dict[int, SigHits]
-    tracebacks: list[Traceback]
-    foreign_blocks: list[tuple[int, int, str]]
-    versions: dict[str, str]
-    line_count: int
-    byte_count: int
-    first_error_line: tuple[int, str] | None
-    warnings: list[str]
-    line_text: dict[int, str]  # text of lines that carry evidence or failures
 
 
 _ERROR_LINE = re.compile(r"\b(?:ERROR|CRITICAL|FATAL|Error|Exception)\b")
@@ -150,7 +112,8 @@ class Scanner:
                 if local not in tb_lines and foreign.confirm(kind, lines[local]):
                     marks[local] = kind
         for first, last, kind in foreign.blocks(marks, lines):
-            self.foreign_blocks.append((base + first, base + last, kind))
+            if len(self.foreign_blocks) < MAX_FOREIGN_BLOCKS:
+                self.foreign_blocks.append((base + first, base + last, kind))
         self._confirm_probes(candidates, base, lines, tb_lines)
 
     def _candidates(self, window: bytes) -> tuple[Candidates, WindowLines]:
@@ -288,6 +251,8 @@ class Scanner:
                     out.append(sid)
             except Exception as err:
                 self._fail(sig, err)
+        if len(self._frame_memo) >= MAX_FRAME_MEMO:  # a log of endless distinct frames
+            self._frame_memo.clear()
         self._frame_memo[key] = out
         return out
 
@@ -311,14 +276,22 @@ class Scanner:
         reported (``hit_captures``): most hits never need them, and the capturing compile
         of thousands of patterns was the biggest fixed cost of a big log."""
         caps = None
-        if len(line) > MAX_EVIDENCE_TEXT:  # the stored text is cut: capture now
+        sh = self.sig_hits.get(sig.sid)
+        if len(line) > MAX_EVIDENCE_TEXT and (sh is None or len(sh.hits) < MAX_HITS_PER_SIG):
+            # The stored text is cut: capture now.
             caps = regex_captures(sig, line)
         self._hit(sig, lineno, line, caps)
 
     def _hit(self, sig: Sig, lineno: int, line: str, caps: dict[str, str] | None) -> None:
+        sh = self.sig_hits.get(sig.sid)
+        if sh is None:
+            sh = self.sig_hits[sig.sid] = SigHits()
+        if len(sh.hits) >= MAX_HITS_PER_SIG:  # counted, not kept: memory stays flat
+            sh.count += 1
+            return
         text = line[:MAX_EVIDENCE_TEXT]
         self.line_text[lineno] = text
-        self.sig_hits.setdefault(sig.sid, SigHits()).add(Hit(lineno, text, caps))
+        sh.add(Hit(lineno, text, caps))
 
     def _fail(self, sig: Sig, exc: BaseException) -> None:
         self.failed_sigs.add(sig.sid)

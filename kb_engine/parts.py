@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .compiled import CompiledRules
-from .matcher import MAX_HITS_PER_SIG, MAX_LINE_HITS, Hit, Scanner, ScanResult, SigHits
+from .hits import MAX_HITS_PER_SIG, MAX_LINE_HITS, Hit, ScanResult, SigHits
+from .matcher import Scanner
 from .matcher import shift_traceback as _shift_tb
 from .tracebacks import Traceback
 

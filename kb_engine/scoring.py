@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass
 
 from .compiled import Cause, CompiledRules, Sig
+from .hits import ScanResult, hit_captures
 from .masks import fingerprint, mask
-from .matcher import ScanResult, hit_captures
 from .report import Diagnosis, Evidence, Failure, Report, SignatureCheck
 from .templates import fill as _fill
 from .templates import fill_steps as _fill_steps

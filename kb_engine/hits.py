@@ -1,0 +1,58 @@
+"""What matching found: hits per signature, kept bounded, and the scan result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .compiled import Sig
+from .regexes import compile_re2
+from .tracebacks import Traceback
+
+MAX_HITS_PER_SIG = 20
+MAX_LINE_HITS = 2000
+MAX_EVIDENCE_TEXT = 500
+
+
+@dataclass
+class Hit:
+    line: int  # 0-based line in the whole input
+    text: str
+    captures: dict[str, str] | None = None  # None: not computed yet (see hit_captures)
+
+
+def regex_captures(sig: Sig, text: str) -> dict[str, str]:
+    m = compile_re2(sig.patterns[0], sig.ignore_case).search(text)
+    return {k: v for k, v in m.groupdict().items() if v is not None} if m else {}
+
+
+def hit_captures(sig: Sig, hit: Hit) -> dict[str, str]:
+    """The named captures of a hit, computed on first use."""
+    if hit.captures is None:
+        hit.captures = regex_captures(sig, hit.text)
+    return hit.captures
+
+
+@dataclass
+class SigHits:
+    hits: list[Hit] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, hit: Hit) -> None:
+        self.count += 1
+        if len(self.hits) < MAX_HITS_PER_SIG:
+            self.hits.append(hit)
+
+
+@dataclass
+class ScanResult:
+    """Everything matching found; scoring turns it into diagnoses."""
+
+    sig_hits: dict[int, SigHits]
+    tracebacks: list[Traceback]
+    foreign_blocks: list[tuple[int, int, str]]
+    versions: dict[str, str]
+    line_count: int
+    byte_count: int
+    first_error_line: tuple[int, str] | None
+    warnings: list[str]
+    line_text: dict[int, str]  # text of lines that carry evidence or failures
