@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import lru_cache
+from collections.abc import Iterable
 
 # Order matters: specific shapes before the generic number mask.
 MASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -32,14 +32,37 @@ MASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
 MAX_MASKED_LEN = 2000
 
 
+# Masked texts by text: big logs repeat the same error line thousands of times, and the
+# parts of a big log scanned in parallel mask their own lines (see ``remember``).
+_known: dict[str, str] = {}
+_KNOWN_MAX = 100_000
+
+
 def mask(text: str) -> str:
     """Replace every volatile token in ``text`` with ``<NAME>``."""
-    return _mask(text[:MAX_MASKED_LEN])
+    text = text[:MAX_MASKED_LEN]
+    got = _known.get(text)
+    if got is None:
+        got = _mask(text)
+        if len(_known) >= _KNOWN_MAX:
+            _known.clear()
+        _known[text] = got
+    return got
 
 
-@lru_cache(maxsize=4096)
+def masked(texts: Iterable[str]) -> dict[str, str]:
+    """``mask`` of each text, keyed as ``remember`` expects."""
+    return {t[:MAX_MASKED_LEN]: mask(t) for t in texts}
+
+
+def remember(pairs: dict[str, str]) -> None:
+    """Take masks computed elsewhere (another process scanning part of the same log)."""
+    if len(_known) + len(pairs) > _KNOWN_MAX:
+        _known.clear()
+    _known.update(pairs)
+
+
 def _mask(text: str) -> str:
-    # Big logs repeat the same error line thousands of times: mask each text once.
     for name, pattern in MASKS:
         text = pattern.sub(f"<{name}>", text)
     return text

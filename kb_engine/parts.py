@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 
 from .compiled import CompiledRules
 from .hits import MAX_HITS_PER_SIG, MAX_LINE_HITS, Hit, ScanResult, SigHits
+from .masks import masked, remember
 from .matcher import Scanner
 from .matcher import shift_traceback as _shift_tb
+from .scoring import failure_texts
 from .tracebacks import Traceback
 
 
@@ -34,6 +36,7 @@ class PartialScan:
     first_error: tuple[int, str] | None = None
     lines: int = 0
     bytes: int = 0
+    masked: dict[str, str] = field(default_factory=dict)  # texts ranking will mask
 
 
 def scan_part(rules: CompiledRules, chunks: Iterable[bytes]) -> PartialScan:
@@ -53,6 +56,9 @@ def scan_part(rules: CompiledRules, chunks: Iterable[bytes]) -> PartialScan:
         warnings=scanner.warnings, failed_sigs=scanner.failed_sigs,
         line_text=scanner.line_text, first_error=scanner.first_error,
         lines=scanner.lines_seen, bytes=total,
+        # Masking is the costly part of ranking: each part masks its own texts, in parallel.
+        masked=masked(failure_texts(scanner.tracebacks, scanner.line_text,
+                                    scanner.first_error[1] if scanner.first_error else None)),
     )
 
 
@@ -61,6 +67,7 @@ def merge(rules: CompiledRules, parts: list[PartialScan]) -> ScanResult:
     sc = Scanner(rules)
     offset = 0
     for part in parts:
+        remember(part.masked)
         for sid, hits in part.sig_hits.items():
             into = sc.sig_hits.setdefault(sid, SigHits())
             for hit in hits.hits:

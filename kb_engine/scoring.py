@@ -13,6 +13,7 @@ the number of matched signatures, then the summed weight, then the id.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .compiled import Cause, CompiledRules, Sig
@@ -21,6 +22,7 @@ from .masks import fingerprint, mask
 from .report import Diagnosis, Evidence, Failure, Report, SignatureCheck
 from .templates import fill as _fill
 from .templates import fill_steps as _fill_steps
+from .tracebacks import Traceback
 from .versions import check as check_versions
 
 DEFAULT_MIN_CONFIDENCE = 0.5
@@ -167,17 +169,41 @@ def _diagnosis(s: _Scored, scan: ScanResult, locate: dict[int, int], rank_: int)
     )
 
 
+def _traceback_key(tb: Traceback) -> tuple[str, list[str]] | None:
+    """What a traceback's failure is known by: its final exception and innermost frames."""
+    final = tb.final
+    if final is None:
+        return None
+    head = f"{final.type}: {final.message}" if final.message else final.type
+    return head, [f"{fr.module}:{fr.function}" for fr in final.frames[-3:]]
+
+
+def failure_texts(
+    tracebacks: list[Traceback], line_text: dict[int, str], first_error: str | None
+) -> Iterator[str]:
+    """Every text ``_failures`` and ``_headline`` may mask, so that the parts of a big log
+    can mask theirs in parallel (``kb_engine.parts``) instead of the merge doing it all."""
+    for tb in tracebacks:
+        key = _traceback_key(tb)
+        if key is not None:
+            yield key[0]
+            yield from key[1]
+    for text in line_text.values():
+        yield text.strip()
+    if first_error is not None:
+        yield first_error.strip()
+
+
 def _failures(scan: ScanResult, evidence: set[int]) -> tuple[list[Failure], dict[int, int]]:
     """One failure per distinct traceback fingerprint, plus evidence lines outside tracebacks."""
     failures: list[Failure] = []
     by_fp: dict[str, int] = {}
     locate: dict[int, int] = {}
     for tb in scan.tracebacks:
-        final = tb.final
-        if final is None:
+        key = _traceback_key(tb)
+        if key is None:
             continue
-        head = f"{final.type}: {final.message}" if final.message else final.type
-        frames = [f"{fr.module}:{fr.function}" for fr in final.frames[-3:]]
+        head, frames = key
         fp = fingerprint(head, *frames)
         if fp in by_fp:
             fid = by_fp[fp]
@@ -269,10 +295,9 @@ def _kind(scan: ScanResult) -> str:
 
 
 def _headline(scan: ScanResult, failures: list[Failure]) -> tuple[str | None, str]:
-    if scan.tracebacks and scan.tracebacks[-1].final is not None:
-        final = scan.tracebacks[-1].final
-        head = f"{final.type}: {final.message}" if final.message else final.type
-        frames = [f"{fr.module}:{fr.function}" for fr in final.frames[-3:]]
+    key = _traceback_key(scan.tracebacks[-1]) if scan.tracebacks else None
+    if key is not None:
+        head, frames = key
         return mask(head)[:300], fingerprint(head, *frames)
     if scan.first_error_line is not None:
         text = scan.first_error_line[1].strip()
