@@ -59,7 +59,9 @@ def _present_markers(data: bytes) -> set[bytes]:
     try:
         import hyperscan
     except ImportError:  # pragma: no cover - platforms without the wheel
-        return {m for m in _MARKERS if m in data}
+        from .fallback import present_literals
+
+        return present_literals(data, _MARKERS)  # one RE2 pass, not one search per marker
     if _marker_db is None:
         db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         db.compile(expressions=[b"".join(b"\\x%02x" % c for c in m) for m in _MARKERS],
