@@ -18,7 +18,7 @@ from kb_engine import Report, RuleSet
 from kb_engine.parts import PartialScan, safe_split
 
 MIN_PARALLEL_BYTES = 48 << 20
-CHUNK = 4 << 20
+CHUNK = 1 << 20
 
 
 def worth_it(size: int) -> bool:
