@@ -16,8 +16,10 @@ RE2 silently falls back to its NFA (~3 MB/s here) when the DFA has too little me
 the program, which thousands of literals make large: ``max_mem`` grows with them.
 
 The compiled RE2 object cannot be pickled (the rule set is, into the disk cache): it is
-built on first use in each process. Past the literal-occurrence budget a window takes the
-shared bounded path, so pathological windows stay linear.
+built on first use in each process, by the first window of SMALL_WINDOW bytes or more
+(smaller ones, pastes, go through the automata alone until then). Past the
+literal-occurrence budget a window takes the shared bounded path, so pathological windows
+stay linear.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ _core: Any = getattr(re2, "_re2", None)
 _MEM_PER_LITERAL_BYTE = 512
 _MEM_MIN = 64 << 20
 _MEM_MAX = 2 << 30
+# Compiling the pattern takes 10-90 ms per process (hundreds to 5,000 signatures): a window
+# smaller than this (a paste) is cheaper to walk with the automata alone, same answers.
+SMALL_WINDOW = 64 << 10
 
 EndOf = Callable[[bytes, int], int]
 
@@ -157,9 +162,9 @@ class Re2LiteralPrefilter(AhoCorasickPrefilter):
         return self._end_of
 
     def candidates(self, window: bytes) -> tuple[Candidates, int]:
-        end_of = self._search()  # first: a one-line scan readies it before a fork
-        if not window:
-            return {}, 1  # one empty line
+        if len(window) < SMALL_WINDOW and self._end_of is None and self.pattern:
+            return super().candidates(window)
+        end_of = self._search()
         if end_of is None:
             if self._broken:  # pragma: no cover
                 return super().candidates(window)

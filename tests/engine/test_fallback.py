@@ -16,7 +16,7 @@ from kb_engine import RuleSet, cleanup
 from kb_engine import prefilter as pf
 from kb_engine.cleanup import clean_bytes
 from kb_engine.compiled import compile_pages
-from kb_engine.fallback import Re2LiteralPrefilter, present_literals
+from kb_engine.fallback import SMALL_WINDOW, Re2LiteralPrefilter, present_literals
 from kb_engine.loader import bundled_rules_dir, collect, corpus_files, rule_files, sample_files
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -164,6 +164,12 @@ def test_pickled_backend_answers_the_same() -> None:
     assert isinstance(copy, Re2LiteralPrefilter)
     for window in CRAFTED:
         assert copy.candidates(window) == pre.candidates(window)
+    assert copy._end_of is None  # small windows (pastes) do not pay for compiling RE2
+    big = b"\n".join(CRAFTED) * (SMALL_WINDOW // 100)
+    assert len(big) >= SMALL_WINDOW
+    assert copy.candidates(big) == pre.candidates(big)
+    assert copy._end_of is not None
+    _check(copy, big)
 
 
 @pytest.fixture(scope="module")
