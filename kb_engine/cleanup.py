@@ -50,15 +50,20 @@ _MARKERS: tuple[bytes, ...] = (
     *(entity for entity, _ in _ENTITIES_B), *(smart for smart, _ in _SMART_B),
 )
 _marker_db: Any = None
+_no_hyperscan = False
 
 
 def _present_markers(data: bytes) -> set[bytes]:
     """Which cleanup markers occur: one Hyperscan pass when available (CPython's multi-byte
     substring search would take one pass per marker)."""
-    global _marker_db
-    try:
-        import hyperscan
-    except ImportError:  # pragma: no cover - platforms without the wheel
+    global _marker_db, _no_hyperscan
+    hyperscan: Any = None
+    if not _no_hyperscan:
+        try:
+            import hyperscan
+        except ImportError:  # pragma: no cover - platforms without the wheel
+            _no_hyperscan = True  # a failed import searches sys.path again: try it once
+    if hyperscan is None:
         from .fallback import present_literals
 
         return present_literals(data, _MARKERS)  # one RE2 pass, not one search per marker
