@@ -12,6 +12,7 @@ the number of matched signatures, then the summed weight, then the id.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -50,9 +51,19 @@ class Ranker:
         self.rules = rules
         self.scan = scan
         self.foreign = scan.foreign_blocks
+        # Foreign blocks merged into sorted disjoint spans: one bisection per hit line.
+        spans: list[list[int]] = []
+        for a, b, _ in sorted(scan.foreign_blocks):
+            if spans and a <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], b)
+            else:
+                spans.append([a, b])
+        self._starts = [a for a, _ in spans]
+        self._ends = [b for _, b in spans]
 
     def _in_foreign(self, line: int) -> bool:
-        return any(a <= line <= b for a, b, _ in self.foreign)
+        i = bisect.bisect_right(self._starts, line) - 1
+        return i >= 0 and line <= self._ends[i]
 
     def _hits(self, sig: Sig, runtime: str) -> list[int]:
         sh = self.scan.sig_hits.get(sig.sid)
