@@ -162,8 +162,8 @@ class _Lines:
             else:
                 ok = False
         depth = 0
-        m2 = _GROUP_BAR.match(raw)
-        if m2 and self.group_depth:
+        m2 = _GROUP_BAR.match(raw) if self.group_depth else None
+        if m2:
             depth = max(len(m2.group(1)) - 2, 0) // 2
             raw = raw[m2.end():]
         return raw, ok, depth

@@ -148,6 +148,8 @@ class WindowLines:
         e = self.window.find(b"\n", s, s + MAX_LINE_BYTES + 1)
         if e < 0:
             e = min(len(self.window), s + MAX_LINE_BYTES)
+        else:  # the next line starts here: sequential readers need no second search
+            self._start.setdefault(idx + 1, e + 1)
         return self.window[s:e]
 
     def __getitem__(self, idx: int) -> str:
