@@ -62,9 +62,32 @@ def remember(pairs: dict[str, str]) -> None:
     _known.update(pairs)
 
 
+# Exact shortcuts: a mask whose every match needs a digit, or one of a few literals, is not
+# run on a text without them (checked again after each substitution). PID's literals are
+# checked on ASCII text only: IGNORECASE would also match through Unicode case folding.
+_DIGIT = re.compile(r"\d")
+_NEEDS_DIGIT = frozenset({"TIMESTAMP", "TIME", "DATE", "HEX", "IP", "PID", "PORT", "NUM"})
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "TIMESTAMP": ("-",), "TIME": (":",), "DATE": ("-",), "UUID": ("-",), "HEX": ("0x",),
+    "IP": (".",), "PATH": ("/", "\\"), "PID": ("pid", "process"), "PORT": ("port ",),
+}
+
+
 def _mask(text: str) -> str:
+    ascii_text = text.isascii()
+    digit = _DIGIT.search(text) is not None
     for name, pattern in MASKS:
-        text = pattern.sub(f"<{name}>", text)
+        if name in _NEEDS_DIGIT and not digit:
+            continue
+        needs = _NEEDS.get(name)
+        if needs is not None and (ascii_text or name != "PID"):
+            hay = text.lower() if name == "PID" else text
+            if not any(n in hay for n in needs):
+                continue
+        masked_text = pattern.sub(f"<{name}>", text)
+        if masked_text != text:
+            text = masked_text
+            digit = _DIGIT.search(text) is not None
     return text
 
 

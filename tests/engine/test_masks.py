@@ -17,3 +17,21 @@ def test_fingerprint_is_stable_across_runs_but_not_across_errors() -> None:
     assert a == b
     assert a != c
     assert len(a) == 12 and int(a, 16) >= 0
+
+
+def test_mask_shortcuts_never_change_the_result() -> None:
+    import random
+
+    from kb_engine import masks
+
+    def plain(text: str) -> str:
+        for name, pattern in masks.MASKS:
+            text = pattern.sub(f"<{name}>", text)
+        return text
+
+    alphabet = [*"0123456789abcdefABCDEF-:./\\ xT,Z+@_", "0x", "port ", "pid=", "PID:",
+                "process ", "Process ", "\u0663", "\u212a", "\u017f", "\u0130"]
+    rng = random.Random(11)
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        assert masks._mask(text) == plain(text), text
