@@ -107,3 +107,16 @@ def same_error(captured: str, sample: str | Path) -> None:
         + "\n  ".join(missing)
         + "\ncaptured error lines:\n  " + "\n  ".join(sorted(got))
     )
+
+
+PACKS = [RULES, REPO / "tests" / "fixtures" / "pack"]
+
+
+def sample_inputs() -> list[Path]:
+    """Every sample of the bundled and fixture packs, then their corpus logs."""
+    from kb_engine.loader import corpus_files, rule_files, sample_files
+
+    out: list[Path] = []
+    for path in rule_files(PACKS):
+        out += [s.path for s in sample_files(path)[0]]
+    return out + corpus_files(PACKS)

@@ -17,17 +17,9 @@ from kb_engine import prefilter as pf
 from kb_engine.cleanup import clean_bytes
 from kb_engine.compiled import compile_pages
 from kb_engine.fallback import SMALL_WINDOW, Re2LiteralPrefilter, present_literals
-from kb_engine.loader import bundled_rules_dir, collect, corpus_files, rule_files, sample_files
-
-ROOT = Path(__file__).resolve().parents[2]
-PACKS = [ROOT / "rules", ROOT / "tests" / "fixtures" / "pack"]
-
-
-def _inputs() -> list[Path]:
-    out: list[Path] = []
-    for path in rule_files(PACKS):
-        out += [s.path for s in sample_files(path)[0]]
-    return out + corpus_files(PACKS)
+from kb_engine.loader import bundled_rules_dir, collect
+from tests.support import PACKS
+from tests.support import sample_inputs as _inputs
 
 
 def _reference(entries: list[pf.Entry], window: bytes) -> tuple[dict[int, set[int]], int]:

@@ -9,18 +9,10 @@ import pytest
 from kb_engine import RuleSet
 from kb_engine.cleanup import clean_bytes
 from kb_engine.compiled import compile_pages
-from kb_engine.loader import bundled_rules_dir, collect, corpus_files, rule_files, sample_files
+from kb_engine.loader import bundled_rules_dir, collect
 from kb_engine.prefilter import HAVE_HYPERSCAN, AhoCorasickPrefilter, HyperscanPrefilter
-
-ROOT = Path(__file__).resolve().parents[2]
-PACKS = [ROOT / "rules", ROOT / "tests" / "fixtures" / "pack"]
-
-
-def _inputs() -> list[Path]:
-    out: list[Path] = []
-    for path in rule_files(PACKS):
-        out += [s.path for s in sample_files(path)[0]]
-    return out + corpus_files(PACKS)
+from tests.support import PACKS
+from tests.support import sample_inputs as _inputs
 
 
 @pytest.fixture(scope="module", params=["hyperscan", "ahocorasick"])
