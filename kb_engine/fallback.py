@@ -32,6 +32,7 @@ import re2
 
 from . import prefilter as _pf
 from .prefilter import AhoCorasickPrefilter, Candidates, LiteralTable, _escape, _record
+from .windows import MAX_LINE_BYTES
 
 _core: Any = getattr(re2, "_re2", None)
 
@@ -199,8 +200,27 @@ class Re2LiteralPrefilter(AhoCorasickPrefilter):
                         break
             pos = stop + 1
         if spent > budget:  # pathological: every line full of literals
-            return self._bounded(window, range(len(entries))), count(b"\n") + 1
+            return self._per_line(window, autos)
         return self._odd_lines(window, cands), line + count(b"\n", prev) + 1
+
+    def _per_line(self, window: bytes, autos: list[tuple[Any, bool]]) -> tuple[Candidates, int]:
+        """Each line's literals named once by the automata, over the part of the line
+        signatures see: a line repeating a literal a thousand times costs its characters,
+        not a search per literal of the pack across the window."""
+        cands: Candidates = {}
+        entries = self.entries
+        start = line = 0
+        for text in window.split(b"\n"):
+            seen = text[:MAX_LINE_BYTES]
+            for auto, lower in autos:
+                named: set[int] = set()
+                for last, idx in auto.iter((seen.lower() if lower else seen).decode("latin-1")):
+                    if idx not in named:
+                        named.add(idx)
+                        _record(cands, entries[idx].ids, line, start + last)
+            start += len(text) + 1
+            line += 1
+        return self._odd_lines(window, cands), line
 
     def _odd_lines(self, window: bytes, cands: Candidates) -> Candidates:
         if self.odd:

@@ -131,12 +131,12 @@ def test_literals_spanning_lines_or_empty_are_handled() -> None:
     assert only_odd.candidates(b"x\ny")[1] == 2
 
 
-def test_pathological_window_takes_the_bounded_path(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pathological_window_is_named_line_by_line(monkeypatch: pytest.MonkeyPatch) -> None:
     pre = pf.build(_table(["boom", "never"], ["quiet"]), prefer_hyperscan=False)
     assert isinstance(pre, Re2LiteralPrefilter)
     used: list[int] = []
-    original = pre._bounded
-    monkeypatch.setattr(pre, "_bounded", lambda *a: used.append(1) or original(*a))
+    original = pre._per_line
+    monkeypatch.setattr(pre, "_per_line", lambda *a: used.append(1) or original(*a))
     window = b"\n".join([b"boom" * 300_000, b"", b"QUIET and boom", b"tail"])
     assert _check(pre, window) == {0: {0, 2}, 100: {2}}
     assert used
