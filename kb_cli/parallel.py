@@ -37,10 +37,15 @@ def _receive(fd: int) -> PartialScan | None:
     """The child's part, unpickled as it streams in (no copy of the whole payload); None
     when it sent nothing usable."""
     with os.fdopen(fd, "rb") as stream:
+        enabled = gc.isenabled()
+        gc.disable()  # tens of thousands of new objects would trigger collections for nothing
         try:
             loaded = pickle.load(stream)
         except Exception:
             return None
+        finally:
+            if enabled:
+                gc.enable()
         if stream.read(1):  # trailing bytes: not what a healthy child writes
             return None
     return loaded if isinstance(loaded, PartialScan) else None

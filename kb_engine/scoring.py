@@ -41,9 +41,14 @@ class _Scored:
     cause: Cause
     confidence: float
     matched: list[Sig]
-    checks: list[SignatureCheck]
+    checks: list[tuple[Sig, int | None, bool]]
     note: str | None
     ruled_out: bool
+
+    def signature_checks(self) -> list[SignatureCheck]:
+        return [SignatureCheck(sig.label, sig.weight, first is not None, negative,
+                               first + 1 if first is not None else None)
+                for sig, first, negative in self.checks]
 
 
 class Ranker:
@@ -65,32 +70,32 @@ class Ranker:
         i = bisect.bisect_right(self._starts, line) - 1
         return i >= 0 and line <= self._ends[i]
 
-    def _hits(self, sig: Sig, runtime: str) -> list[int]:
+    def _first_hit(self, sig: Sig, runtime: str) -> int | None:
+        """The first line the signature matched (outside foreign stack traces for Python
+        rules), or None."""
         sh = self.scan.sig_hits.get(sig.sid)
         if sh is None:
-            return []
-        lines = [h.line for h in sh.hits]
+            return None
         if runtime == "python" and self.foreign:
-            lines = [ln for ln in lines if not self._in_foreign(ln)]
-        return lines
+            return next((h.line for h in sh.hits if not self._in_foreign(h.line)), None)
+        return sh.hits[0].line if sh.hits else None
 
     def score(self, cause: Cause) -> _Scored:
         matched: list[Sig] = []
-        checks: list[SignatureCheck] = []
+        # (signature, first line, negative): SignatureChecks are built only for what is shown.
+        checks: list[tuple[Sig, int | None, bool]] = []
         for sid in cause.sigs:
             sig = self.rules.sigs[sid]
-            lines = self._hits(sig, cause.runtime)
-            if lines:
+            first = self._first_hit(sig, cause.runtime)
+            if first is not None:
                 matched.append(sig)
-            checks.append(SignatureCheck(sig.label, sig.weight, bool(lines), False,
-                                         lines[0] + 1 if lines else None))
+            checks.append((sig, first, False))
         ruled_out = False
         for sid in cause.rule_out:
             sig = self.rules.sigs[sid]
-            lines = self._hits(sig, cause.runtime)
-            ruled_out = ruled_out or bool(lines)
-            checks.append(SignatureCheck(sig.label, sig.weight, bool(lines), True,
-                                         lines[0] + 1 if lines else None))
+            first = self._first_hit(sig, cause.runtime)
+            ruled_out = ruled_out or first is not None
+            checks.append((sig, first, True))
         miss = 1.0
         for sig in matched:
             miss *= 1.0 - sig.weight
@@ -176,7 +181,7 @@ def _diagnosis(s: _Scored, scan: ScanResult, locate: dict[int, int], rank_: int)
         failure=locate.get(primary) if primary is not None else None,
         explanation=_fill(cause.explanation, caps), captures=caps, evidence=evidence,
         fix=_fill_steps(cause.fix, caps), verify=_fill_steps(cause.verify, caps),
-        applies=s.note is None, applicability_note=s.note, checks=s.checks,
+        applies=s.note is None, applicability_note=s.note, checks=s.signature_checks(),
     )
 
 
