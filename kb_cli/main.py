@@ -238,6 +238,9 @@ def _input_size(files: Sequence[str]) -> int:
 
 def cmd_diagnose(args: argparse.Namespace) -> int:
     rules = _load(args)
+    # Scanning builds no reference cycles, and the process ends with the report: cyclic
+    # collections would only re-walk what the scan keeps (5-10 % of a big log's time).
+    gc.disable()
     show = args.progress == "always" or (args.progress == "auto" and sys.stderr.isatty())
     size = _input_size(args.files)
     progress = Progress(size, show)
