@@ -113,6 +113,31 @@ def _walk_cr_ansi(data: bytes, cr: bool, esc: bool) -> bytes | None:
     return None
 
 
+_ANSI_BLOCK = 256 * 1024
+
+
+def _strip_ansi_in_blocks(data: bytes) -> bytes:
+    """``_ANSI_B.sub(b"", data)`` a block at a time, so an escape storm never lists a
+    million pieces at once. Blocks are cut just before an ESC that does not start the
+    ``ESC \\`` terminator: no escape sequence can span such a cut (an OSC body holds no
+    ESC, and every other sequence starts at its ESC)."""
+    out: list[bytes] = []
+    start = 0
+    size = len(data)
+    while start < size:
+        cut = start + _ANSI_BLOCK
+        while cut < size:
+            cut = data.find(b"\x1b", cut)
+            if cut < 0 or not data.startswith(b"\x1b\\", cut):
+                break
+            cut += 2
+        if cut < 0 or cut >= size:
+            cut = size
+        out.append(_ANSI_B.sub(b"", data[start:cut]))
+        start = cut
+    return b"".join(out)
+
+
 def clean_bytes(data: bytes) -> bytes:
     """``clean_text`` for UTF-8 bytes; only the steps whose markers occur run, so a plain
     log passes through at memory speed."""
@@ -124,11 +149,11 @@ def clean_bytes(data: bytes) -> bytes:
         walked = _walk_cr_ansi(data, cr, esc)
         if walked is not None:
             data = walked
-        else:  # thousands of them: the regex passes are linear too, and quicker then
-            if cr:
-                data = _CR_B.sub(b"\n", data)
+        else:  # thousands of them: whole-window passes are linear too, and quicker then
+            if cr:  # two C-level replaces: a regex sub would list every piece first
+                data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
             if esc:
-                data = _ANSI_B.sub(b"", data)
+                data = _strip_ansi_in_blocks(data)
     for entity, char in _ENTITIES_B:
         if entity in found:
             data = data.replace(entity, char)

@@ -32,7 +32,7 @@ import re2
 
 from . import prefilter as _pf
 from .prefilter import AhoCorasickPrefilter, Candidates, LiteralTable, _escape, _record
-from .windows import MAX_LINE_BYTES
+from .windows import capped_lines
 
 _core: Any = getattr(re2, "_re2", None)
 
@@ -209,16 +209,14 @@ class Re2LiteralPrefilter(AhoCorasickPrefilter):
         not a search per literal of the pack across the window."""
         cands: Candidates = {}
         entries = self.entries
-        start = line = 0
-        for text in window.split(b"\n"):
-            seen = text[:MAX_LINE_BYTES]
+        line = 0
+        for start, seen in capped_lines(window):
             for auto, lower in autos:
                 named: set[int] = set()
                 for last, idx in auto.iter((seen.lower() if lower else seen).decode("latin-1")):
                     if idx not in named:
                         named.add(idx)
                         _record(cands, entries[idx].ids, line, start + last)
-            start += len(text) + 1
             line += 1
         return self._odd_lines(window, cands), line
 

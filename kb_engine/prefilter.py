@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .windows import MAX_LINE_BYTES
+from .windows import capped_lines
 
 _hs: Any
 try:  # pragma: no cover - depends on the platform's wheels
@@ -220,18 +220,16 @@ class HyperscanPrefilter(Prefilter):
         Only a line's first MAX_LINE_BYTES are scanned: signatures see no more of it."""
         cands: Candidates = {}
         entries = self.entries
-        line = 0
-        start = 0
+        at = [0, 0]  # the line being scanned and its start offset, read by on_match
 
         def on_match(idx: int, _from: int, to: int, _flags: int, _ctx: Any) -> None:
-            _record(cands, entries[idx].ids, line, start + max(to - 1, 0))
+            _record(cands, entries[idx].ids, at[0], at[1] + max(to - 1, 0))
 
         scan = single.scan
-        for text in window.split(b"\n"):
-            scan(text[:MAX_LINE_BYTES], match_event_handler=on_match)
-            start += len(text) + 1
-            line += 1
-        return cands, line
+        for line, (start, text) in enumerate(capped_lines(window)):
+            at[0], at[1] = line, start
+            scan(text, match_event_handler=on_match)
+        return cands, at[0] + 1
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k not in ("_db", "_single")}

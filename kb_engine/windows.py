@@ -81,6 +81,21 @@ def _line_end(data: bytes) -> int:
     return min(ends) if ends else -1
 
 
+def capped_lines(window: bytes) -> Iterator[tuple[int, bytes]]:
+    """(start offset, the part of the line signatures see) for each line of ``window``, one
+    at a time: a window of half a million tiny lines never becomes a list of them."""
+    find = window.find
+    size = len(window)
+    start = 0
+    while True:
+        nl = find(b"\n", start)
+        stop = size if nl < 0 else nl
+        yield start, window[start:min(stop, start + MAX_LINE_BYTES)]
+        if nl < 0:
+            return
+        start = nl + 1
+
+
 def cap_long_lines(window: bytes) -> bytes:
     """``window`` with every line longer than MAX_LINE_BYTES cut to that length.
 

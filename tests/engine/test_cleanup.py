@@ -1,3 +1,5 @@
+import pytest
+
 from kb_engine.cleanup import clean_text
 
 
@@ -48,3 +50,25 @@ def test_an_escape_storm_takes_the_regex_passes_with_the_same_result() -> None:
     storm = b"\x1b[31mred\x1b[0m\r\n" * (cleanup._WALK_LIMIT + 10)
     assert cleanup._walk_cr_ansi(storm, True, True) is None
     assert cleanup.clean_bytes(storm) == b"red\n" * (cleanup._WALK_LIMIT + 10)
+
+
+def test_escape_storms_are_stripped_block_by_block_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import random
+
+    from kb_engine import cleanup
+
+    monkeypatch.setattr(cleanup, "_ANSI_BLOCK", 7)  # many cuts, even inside short strings
+    alphabet = [b"\x1b", b"[", b"]", b"3", b";", b"m", b"\x07", b"\\", b"a", b"\n", b"?"]
+    rng = random.Random(8)
+    for _ in range(20_000):
+        s = b"".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert cleanup._strip_ansi_in_blocks(s) == cleanup._ANSI_B.sub(b"", s), s
+
+
+def test_a_storm_of_lone_crs_becomes_lines() -> None:
+    from kb_engine import cleanup
+
+    storm = b"7%\r" * (cleanup._WALK_LIMIT * 3) + b"done\r\n"
+    assert cleanup.clean_bytes(storm) == cleanup._CR_B.sub(b"\n", storm)
