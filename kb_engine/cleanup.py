@@ -33,9 +33,6 @@ def _strip_fences(text: str) -> str:
 
 # One literal \x1b prefix lets the regex engine skip ahead between escapes.
 _ANSI_B = re.compile(rb"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
-# bytes.replace(b"\r\n") crawls where "\n" is everywhere; a regex starting with the rare
-# "\r" skips ahead to each one.
-_CR_B = re.compile(rb"\r\n?")
 _SLACK_LINK_B = re.compile(rb"<((?:https?|mailto|ftp)://[^|>\s]+|mailto:[^|>\s]+)(?:\|[^>]*)?>")
 _ENTITIES_B = tuple((a.encode(), b.encode()) for a, b in _ENTITIES)
 _SMART_B = tuple((k.encode(), v.encode()) for k, v in (
@@ -86,7 +83,7 @@ def _walk_cr_ansi(data: bytes, cr: bool, esc: bool) -> bytes | None:
     """CRs made newlines and ANSI escapes removed, by jumping from one to the next
     (memchr speed) rather than running two regex passes over the whole window;
     None when there are more than _WALK_LIMIT of them. Same result as
-    ``_ANSI_B.sub(b"", _CR_B.sub(b"\\n", data))``: no escape sequence can start or
+    ``_ANSI_B.sub(b"", re.sub(rb"\\r\\n?", b"\\n", data))``: no escape sequence can start or
     end inside ``\\r\\n``, and one that spans a CR removes it either way."""
     find = data.find
     pieces: list[bytes] = []

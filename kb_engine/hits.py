@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .compiled import Sig
 from .regexes import compile_re2
@@ -20,9 +21,13 @@ class Hit:
     captures: dict[str, str] | None = None  # None: not computed yet (see hit_captures)
 
 
-def regex_captures(sig: Sig, text: str) -> dict[str, str]:
-    m = compile_re2(sig.patterns[0], sig.ignore_case).search(text)
+def named_groups(m: Any) -> dict[str, str]:
+    """The named groups an RE2 match captured (groups that took no part are left out)."""
     return {k: v for k, v in m.groupdict().items() if v is not None} if m else {}
+
+
+def regex_captures(sig: Sig, text: str, sub: int = 0) -> dict[str, str]:
+    return named_groups(compile_re2(sig.patterns[sub], sig.ignore_case).search(text))
 
 
 def hit_captures(sig: Sig, hit: Hit) -> dict[str, str]:

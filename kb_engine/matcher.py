@@ -34,6 +34,7 @@ from .hits import (
     Hit,
     ScanResult,
     SigHits,
+    named_groups,
     regex_captures,
 )
 from .prefilter import Candidates
@@ -267,9 +268,7 @@ class Scanner:
         m = regex.search(exc.message)
         if m is None and exc.detail:
             m = regex.search(exc.full_message)
-        if m is None:
-            return None
-        return {k: v for k, v in m.groupdict().items() if v is not None}
+        return None if m is None else named_groups(m)
 
     def _regex_hit(self, sig: Sig, lineno: int, line: str) -> None:
         """A regex signature's hit. Its captures are found later, and only if the cause is
@@ -323,9 +322,7 @@ class Scanner:
             if found:
                 for sub, ln in enumerate(found):
                     text = self.line_text.get(ln, "")
-                    m = compile_re2(sig.patterns[sub], sig.ignore_case).search(text)
-                    caps = {k: v for k, v in m.groupdict().items() if v is not None} if m else {}
-                    self._hit(sig, ln, text, caps)
+                    self._hit(sig, ln, text, regex_captures(sig, text, sub))
 
 
 def _suffixes(qualified: str) -> Iterator[str]:
