@@ -1,14 +1,18 @@
 """Big regular files are scanned by two processes at once (one per core).
 
-The file is split at a record boundary no traceback crosses (``kb_engine.parts.safe_split``);
-a forked child scans the second half and sends its partial result through a pipe while
-the parent scans the first half. Any trouble in the child (it dies, sends garbage) and the
-parent scans that half itself: parallelism may only ever change the speed, not the answer.
+The file is cut into segments at record boundaries no traceback crosses
+(``kb_engine.parts.safe_split``). The segments' numbers wait in a pipe, and the parent
+and a forked child each take the next one as soon as they are free: the faster process
+(the other may share its core with anything else on the machine) simply takes more, so
+both finish together. The child sends its parts back through another pipe; any trouble
+there (it dies, sends garbage) and the parent scans those segments itself: parallelism
+may only ever change the speed, not the answer.
 """
 
 from __future__ import annotations
 
 import gc
+import itertools
 import os
 import pickle
 from collections.abc import Callable, Iterator
@@ -19,6 +23,11 @@ from kb_engine.parts import PartialScan, safe_split
 
 MIN_PARALLEL_BYTES = 48 << 20
 CHUNK = 1 << 20
+# Small enough that the process finishing last waits little, big enough that a segment's
+# fixed costs (a scanner, a part to merge) stay noise; a pipe token is one byte.
+SEGMENT_BYTES = 4 << 20
+MAX_SEGMENTS = 64
+_SPLIT_SEARCH = 1 << 20
 
 
 def worth_it(size: int) -> bool:
@@ -33,22 +42,61 @@ def _chunks(fd: int, start: int, end: int, tick: Callable[[int], None]) -> Itera
         yield block
 
 
-def _receive(fd: int) -> PartialScan | None:
-    """The child's part, unpickled as it streams in (no copy of the whole payload); None
-    when it sent nothing usable."""
+def segments(fd: int, size: int) -> list[tuple[int, int]]:
+    """[start, end) offsets covering the file, cut only where ``safe_split`` allows; a
+    stretch with no safe place stays with its neighbour."""
+    count = max(2, min(MAX_SEGMENTS, size // SEGMENT_BYTES))
+    cuts = [0]
+    for k in range(1, count):
+        near = size * k // count
+        if near <= cuts[-1]:
+            continue
+        found = safe_split(os.pread(fd, _SPLIT_SEARCH + 1, near), 0)
+        if found is not None and cuts[-1] < near + found < size:
+            cuts.append(near + found)
+    cuts.append(size)
+    return list(itertools.pairwise(cuts))
+
+
+def _queue(count: int) -> int:
+    """A pipe holding the segment numbers, write end closed: reading one byte takes the
+    next segment (a pipe read of one byte is atomic), reading nothing means none is left."""
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, bytes(range(count)))
+    os.close(write_fd)
+    return read_fd
+
+
+def _work(
+    rules: RuleSet, fd: int, queue: int, segs: list[tuple[int, int]], tick: Callable[[int], None]
+) -> dict[int, PartialScan]:
+    done: dict[int, PartialScan] = {}
+    while token := os.read(queue, 1):
+        start, end = segs[token[0]]
+        done[token[0]] = rules.scan_part(_chunks(fd, start, end, tick))
+    return done
+
+
+def _receive(fd: int, count: int) -> dict[int, PartialScan]:
+    """The child's parts, unpickled as they stream in (no copy of the whole payload);
+    nothing when it sent something unusable."""
     with os.fdopen(fd, "rb") as stream:
         enabled = gc.isenabled()
         gc.disable()  # tens of thousands of new objects would trigger collections for nothing
         try:
             loaded = pickle.load(stream)
         except Exception:
-            return None
+            return {}
         finally:
             if enabled:
                 gc.enable()
         if stream.read(1):  # trailing bytes: not what a healthy child writes
-            return None
-    return loaded if isinstance(loaded, PartialScan) else None
+            return {}
+    if not isinstance(loaded, dict) or not all(
+            type(k) is int and 0 <= k < count and isinstance(v, PartialScan)
+            for k, v in loaded.items()):
+        return {}
+    return loaded
 
 
 def _share_with_child(rules: RuleSet) -> None:
@@ -67,35 +115,38 @@ def diagnose_file(
     with open(path, "rb") as fh:
         fd = fh.fileno()
         size = os.fstat(fd).st_size
-        cut = safe_split(os.pread(fd, (1 << 20) + 1, size // 2), 0)
-        if cut is None:
+        segs = segments(fd, size)
+        if len(segs) < 2:
             return None
-        cut += size // 2
         was_frozen = gc.get_freeze_count() > 0
         _share_with_child(rules)
+        queue = _queue(len(segs))
         read_fd, write_fd = os.pipe()
         pid = os.fork()
-        if pid == 0:  # the child: scan the second half, send it, leave without cleanup
+        if pid == 0:  # the child: scan what it takes, send it, leave without cleanup
             code = 0
             try:
                 os.close(read_fd)
-                part = rules.scan_part(_chunks(fd, cut, size, lambda n: None))
+                parts = _work(rules, fd, queue, segs, lambda n: None)
                 with os.fdopen(write_fd, "wb") as out:  # streamed: no payload copy
-                    pickle.dump(part, out, protocol=pickle.HIGHEST_PROTOCOL)
+                    pickle.dump(parts, out, protocol=pickle.HIGHEST_PROTOCOL)
             except BaseException:
                 code = 1
             finally:
                 os._exit(code)
         os.close(write_fd)
-        first = rules.scan_part(_chunks(fd, 0, cut, tick))
-        second = _receive(read_fd)
+        mine = _work(rules, fd, queue, segs, tick)
+        os.close(queue)
+        theirs = _receive(read_fd, len(segs))
         _, status = os.waitpid(pid, 0)
         if not was_frozen:  # the child is gone: leave the GC as the caller had it
             gc.unfreeze()
-        if status != 0:
-            second = None
-        if second is None:  # the child failed: do its half here
-            second = rules.scan_part(_chunks(fd, cut, size, tick))
-        else:
-            tick(size - cut)
-        return rules.diagnose_parts([first, second], **options)
+        if status != 0 or mine.keys() & theirs.keys():
+            theirs = {}
+        for i, (start, end) in enumerate(segs):
+            if i in theirs:
+                tick(end - start)
+            elif i not in mine:  # the child took it and failed: scan it here
+                theirs[i] = rules.scan_part(_chunks(fd, start, end, tick))
+        parts = {**mine, **theirs}
+        return rules.diagnose_parts([parts[i] for i in range(len(segs))], **options)

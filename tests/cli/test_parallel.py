@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
+import itertools
 import os
 import pickle
+import struct
+import termios
+import time
 from pathlib import Path
 from typing import IO, Any
 
@@ -55,3 +60,56 @@ def test_a_child_sending_garbage_is_replaced_by_the_parent(
     monkeypatch.setattr(parallel.pickle, "dump", garbage)  # only the child dumps
     report = parallel.diagnose_file(rules, str(log), lambda n: None, top=5)
     assert report is not None and report.to_dict() == _whole(rules, log)
+
+
+def test_many_segments_shared_between_the_processes_give_the_answer_of_one(
+    rules: RuleSet, log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "SEGMENT_BYTES", 64 << 10)
+    with log.open("rb") as fh:
+        segs = parallel.segments(fh.fileno(), log.stat().st_size)
+    assert len(segs) > 20
+    assert segs[0][0] == 0 and segs[-1][1] == log.stat().st_size
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(segs))  # no gap, no overlap
+    ticks: list[int] = []
+    report = parallel.diagnose_file(rules, str(log), ticks.append, top=5)
+    assert report is not None and report.to_dict() == _whole(rules, log)
+    assert sum(ticks) == log.stat().st_size
+
+
+def _waiting(fd: int) -> int:
+    """Bytes waiting in a pipe."""
+    return int(struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0])
+
+
+def test_segments_a_dying_child_took_are_scanned_by_the_parent(
+    rules: RuleSet, log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "SEGMENT_BYTES", 64 << 10)
+    parent = os.getpid()
+    real_work = parallel._work
+
+    def dying(rules: RuleSet, fd: int, queue: int, *rest: Any) -> Any:
+        if os.getpid() != parent:
+            os.read(queue, 3)  # takes three segments and dies with them
+            os._exit(3)
+        deadline = time.monotonic() + 30
+        while _waiting(queue) > len(rest[0]) - 3 and time.monotonic() < deadline:
+            time.sleep(0.001)  # let the child take its three first
+        assert _waiting(queue) == len(rest[0]) - 3
+        return real_work(rules, fd, queue, *rest)
+
+    monkeypatch.setattr(parallel, "_work", dying)
+    ticks: list[int] = []
+    report = parallel.diagnose_file(rules, str(log), ticks.append, top=5)
+    assert report is not None and report.to_dict() == _whole(rules, log)
+    assert sum(ticks) == log.stat().st_size
+
+
+def test_a_file_with_no_safe_place_to_cut_is_not_split(tmp_path: Path) -> None:
+    tb = "Traceback (most recent call last):\n" + '  File "a.py", line 1, in f\n' * 200_000
+    path = tmp_path / "one.log"
+    path.write_text(tb + "ValueError: x\n")
+    with path.open("rb") as fh:
+        assert parallel.segments(fh.fileno(), path.stat().st_size) == [
+            (0, path.stat().st_size)]
