@@ -246,6 +246,8 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     progress = Progress(size, show)
     options = {"top": max(args.top, 1), "min_confidence": args.min_confidence,
                "explain": args.explain}
+    if size >= parallel.TUNE_BYTES:
+        parallel.tune_allocator()
     report = None
     if (args.jobs != 1 and len(args.files) == 1 and args.files[0] != "-"
             and os.path.isfile(args.files[0]) and parallel.worth_it(size)):
