@@ -29,6 +29,7 @@ CHUNK = 1 << 20
 SEGMENT_BYTES = 4 << 20
 MAX_SEGMENTS = 64
 _SPLIT_SEARCH = 1 << 20
+_LOOKBACK_BYTES = 64 << 10
 
 
 # glibc's mallopt parameters (malloc.h).
@@ -74,9 +75,11 @@ def segments(fd: int, size: int) -> list[tuple[int, int]]:
         near = size * k // count
         if near <= cuts[-1]:
             continue
-        found = safe_split(os.pread(fd, _SPLIT_SEARCH + 1, near), 0)
-        if found is not None and cuts[-1] < near + found < size:
-            cuts.append(near + found)
+        lo = max(0, near - _LOOKBACK_BYTES)  # safe_split looks at the lines before a cut
+        found = safe_split(os.pread(fd, near - lo + _SPLIT_SEARCH + 1, lo), near - lo,
+                           starts_input=lo == 0)
+        if found is not None and cuts[-1] < lo + found < size:
+            cuts.append(lo + found)
     cuts.append(size)
     return list(itertools.pairwise(cuts))
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .compiled import CompiledRules
-from .hits import MAX_HITS_PER_SIG, MAX_LINE_HITS, Hit, ScanResult, SigHits
+from .hits import MAX_HITS_PER_SIG, MAX_LINE_HITS, ScanResult, SigHits
 from .masks import masked, remember
 from .matcher import Scanner
 from .matcher import shift_traceback as _shift_tb
@@ -63,16 +63,25 @@ def scan_part(rules: CompiledRules, chunks: Iterable[bytes]) -> PartialScan:
 
 
 def merge(rules: CompiledRules, parts: list[PartialScan]) -> ScanResult:
-    """One ScanResult for the parts in input order."""
+    """One ScanResult for the parts in input order; the parts are consumed (shifted in
+    place), so pass each part once."""
     sc = Scanner(rules)
     offset = 0
     for part in parts:
         remember(part.masked)
+        # The parts are the merge's to consume (tracebacks are shifted in place too): a
+        # signature's hits are adopted or appended, not copied, hit by hit.
         for sid, hits in part.sig_hits.items():
-            into = sc.sig_hits.setdefault(sid, SigHits())
-            for hit in hits.hits:
-                if len(into.hits) < MAX_HITS_PER_SIG:
-                    into.hits.append(Hit(hit.line + offset, hit.text, hit.captures))
+            if offset:
+                for hit in hits.hits:
+                    hit.line += offset
+            into = sc.sig_hits.get(sid)
+            if into is None:
+                sc.sig_hits[sid] = hits
+                continue
+            room = MAX_HITS_PER_SIG - len(into.hits)
+            if room > 0:
+                into.hits += hits.hits[:room]
             into.count += hits.count
         for key, lines in part.line_hits.items():
             got = sc.line_hits.setdefault(key, [])
@@ -98,21 +107,52 @@ _RECORD_START = re.compile(rb"^(?:\d|\[|\{|(?:DEBUG|INFO|WARNING|WARN|NOTICE)\b)
 _UNSAFE = (b"Traceback", b'File "', b"Error", b"Exception", b"at ", b"Caused by", b"panic",
            b"goroutine", b"During handling", b"The above exception", b"|", b"+-")
 _SEARCH = 1 << 20
+# An exception message's continuation ("[SQL: ...]" after a SQLAlchemy error) can look like
+# a record, but it never runs past tracebacks._MAX_DETAIL (40) lines after the exception
+# line, and the line before that always carries a marker (a frame, a caret, a header).
+LOOKBACK_LINES = 48
 
 
-def safe_split(data: bytes, near: int) -> int | None:
+def _marked(line: bytes) -> bool:
+    return any(m in line for m in _UNSAFE)
+
+
+def _clean_run_before(data: bytes, end: int, starts_input: bool) -> int:
+    """How many marker-free lines end at ``end`` (counted up to LOOKBACK_LINES); the lines
+    before ``data`` begins count as marked unless ``data`` starts the input."""
+    run = 0
+    while run < LOOKBACK_LINES:
+        if end < 0:
+            return LOOKBACK_LINES if starts_input else run
+        start = data.rfind(b"\n", 0, end) + 1
+        if start == 0 and not starts_input:
+            return run  # this line may have begun before the data we were given
+        if _marked(data[start:end]):
+            return run
+        run += 1
+        end = start - 1
+    return run
+
+
+def safe_split(data: bytes, near: int, *, starts_input: bool = True) -> int | None:
     """A split offset at or after ``near`` that no traceback, stack trace or continuation
-    crosses: between two lines that both start a log record and carry no error markers.
-    None when no such place lies within 1 MB (scan that input whole)."""
+    crosses: between two lines that both start a log record and carry no error markers,
+    after at least LOOKBACK_LINES lines without markers. ``starts_input`` says whether
+    ``data`` begins at the start of the input (else its first line may be partial). None
+    when no such place lies within 1 MB (scan that input whole)."""
     start = data.find(b"\n", near)
+    if start < 0:
+        return None
     limit = min(len(data), near + _SEARCH)
+    prev_start = data.rfind(b"\n", 0, start) + 1
+    run = _clean_run_before(data, prev_start - 1, starts_input)  # lines before ``prev``
     while 0 <= start < limit:
-        prev_start = data.rfind(b"\n", 0, start) + 1
         prev = data[prev_start:start]
+        run = 0 if _marked(prev) or (prev_start == 0 and not starts_input) else run + 1
         end = data.find(b"\n", start + 1)
         nxt = data[start + 1: end if end >= 0 else len(data)]
-        if (prev and nxt and _RECORD_START.match(prev) and _RECORD_START.match(nxt)
-                and not any(m in prev or m in nxt for m in _UNSAFE)):
+        if (run >= LOOKBACK_LINES and prev and nxt and _RECORD_START.match(prev)
+                and _RECORD_START.match(nxt) and not _marked(nxt)):
             return start + 1
-        start = end
+        prev_start, start = start + 1, end
     return None

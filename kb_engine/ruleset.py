@@ -46,7 +46,8 @@ class RuleSet:
         self, parts: list[PartialScan], *, top: int = 5,
         min_confidence: float = DEFAULT_MIN_CONFIDENCE, explain: bool = False,
     ) -> Report:
-        """The report for an input scanned as consecutive parts (same answer as whole)."""
+        """The report for an input scanned as consecutive parts (same answer as whole).
+        The parts are consumed: diagnose each list once."""
         return rank(self.compiled, merge(self.compiled, parts), top=top,
                     min_confidence=min_confidence, explain=explain)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kb_engine.parts import safe_split
+from kb_engine.parts import LOOKBACK_LINES, safe_split
 from tests.support import RULES, rules
 
 BENIGN = sorted((RULES / "_corpus" / "benign").glob("*.log"))
@@ -32,6 +32,13 @@ def test_parts_merge_to_the_same_report(name: str, data: bytes) -> None:
     parts = [rules().scan_part([data[:cut]]), rules().scan_part([data[cut:]])]
     merged = rules().diagnose_parts(parts, explain=True).to_dict(explain=True)
     assert merged == whole
+    # Three parts: the middle one's hits are shifted and appended to the first's.
+    a = safe_split(data, len(data) // 3)
+    b = safe_split(data, 2 * len(data) // 3)
+    assert a is not None and b is not None and a < b
+    thirds = [rules().scan_part([data[:a]]), rules().scan_part([data[a:b]]),
+              rules().scan_part([data[b:]])]
+    assert rules().diagnose_parts(thirds, explain=True).to_dict(explain=True) == whole
 
 
 def test_no_split_inside_a_traceback() -> None:
@@ -39,3 +46,36 @@ def test_no_split_inside_a_traceback() -> None:
     data = b"Traceback (most recent call last):\n" + b'  File "/app/x.py", line 1, in f\n' * 5000
     assert safe_split(data, 10) is None
     assert safe_split(tb, 0) is None or tb[safe_split(tb, 0) or 0:][:1] not in (b" ", b"\t")
+
+
+SQLA = RULES / "sqlalchemy" / "sqlalchemy-integrity-error.not-null-violation.pos.log"
+
+
+def test_no_split_inside_a_message_continuation_that_looks_like_records() -> None:
+    # SQLAlchemy's message goes on over "[SQL: ...]" and "[parameters: ...]" lines: they
+    # start with "[" like a record and carry no marker, yet belong to the traceback.
+    tb = SQLA.read_bytes()
+    assert b"\n[SQL: " in tb and b"\n[parameters: " in tb
+    filler = b"".join(f"2024-05-01 12:00:{i % 60:02d} INFO served {i}\n".encode()
+                      for i in range(200))
+    data = filler + tb + filler
+    tb_start, tb_end = len(filler), len(filler) + len(tb)
+    for near in range(tb_start - 200, tb_end, 7):
+        cut = safe_split(data, near)
+        assert cut is not None
+        assert cut <= tb_start or data[tb_end:cut].count(b"\n") >= LOOKBACK_LINES - 5, (near, cut)
+    whole = rules().diagnose(data).to_dict()
+    cut = safe_split(data, tb_end - 30)
+    assert cut is not None
+    parts = [rules().scan_part([data[:cut]]), rules().scan_part([data[cut:]])]
+    assert rules().diagnose_parts(parts).to_dict() == whole
+
+
+def test_data_that_does_not_start_the_input_has_an_unknown_first_line() -> None:
+    clean = b"".join(f"2024-05-01 12:00:00 INFO served {i}\n".encode() for i in range(100))
+    # From the start of the input nothing can be continued: the first boundary will do.
+    assert safe_split(clean, 0) == clean.index(b"\n") + 1
+    # From the middle of the input, the first line may continue something unseen: the cut
+    # waits until 48 whole clean lines follow it.
+    late = safe_split(clean, 0, starts_input=False)
+    assert late is not None and clean[:late].count(b"\n") == 1 + LOOKBACK_LINES
