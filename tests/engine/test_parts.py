@@ -79,3 +79,10 @@ def test_data_that_does_not_start_the_input_has_an_unknown_first_line() -> None:
     # waits until 48 whole clean lines follow it.
     late = safe_split(clean, 0, starts_input=False)
     assert late is not None and clean[:late].count(b"\n") == 1 + LOOKBACK_LINES
+
+
+def test_the_lookback_outlasts_any_message_continuation() -> None:
+    from kb_engine import tracebacks
+
+    # The exception line and the frame line before it, then at most _MAX_DETAIL lines.
+    assert LOOKBACK_LINES >= tracebacks._MAX_DETAIL + 2
