@@ -68,8 +68,8 @@ def windows(chunks: Iterable[bytes]) -> Iterator[bytes]:
             body = body[:-1]  # the CR of a CRLF split at the window's end
         yield cap_long_lines(clean_bytes(body))
     pending = b"".join(parts)
-    if pending.endswith(b"\n"):
-        pending = pending[:-1]
+    if pending.endswith(b"\n"):  # the last line's end, a CRLF as much as a LF
+        pending = pending[:-2] if pending.endswith(b"\r\n") else pending[:-1]
     if pending:
         yield cap_long_lines(clean_bytes(pending))
 
