@@ -86,3 +86,14 @@ def test_the_lookback_outlasts_any_message_continuation() -> None:
 
     # The exception line and the frame line before it, then at most _MAX_DETAIL lines.
     assert LOOKBACK_LINES >= tracebacks._MAX_DETAIL + 2
+
+
+def test_a_part_ending_in_crlf_counts_the_lines_a_whole_scan_does() -> None:
+    crlf = b"".join(f"2024-05-01 12:00:{i % 60:02d} INFO served {i}\r\n".encode()
+                    for i in range(120))
+    data = crlf + SQLA.read_bytes() + crlf
+    cut = safe_split(data, 10)
+    assert cut is not None and data[:cut].endswith(b"\r\n")
+    whole = rules().diagnose(data).to_dict()
+    parts = [rules().scan_part([data[:cut]]), rules().scan_part([data[cut:]])]
+    assert rules().diagnose_parts(parts).to_dict() == whole
