@@ -36,8 +36,9 @@ def log(tmp_path: Path) -> Path:
     filler = "".join(f"2024-05-01 12:00:{i % 60:02d} INFO request {i} served\n"
                      for i in range(20_000))
     path = tmp_path / "big.log"
-    path.write_text((DEMO / "demo-errors.pool.pos.log").read_text() + filler + filler
-                    + (DEMO / "demo-errors.worker-timeout.pos.log").read_text())
+    crlf = filler.replace("\n", "\r\n")  # a segment may end on a CRLF line
+    path.write_bytes(((DEMO / "demo-errors.pool.pos.log").read_text() + filler + crlf
+                      + (DEMO / "demo-errors.worker-timeout.pos.log").read_text()).encode())
     return path
 
 
