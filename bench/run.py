@@ -257,6 +257,7 @@ class Results:
     env: dict[str, Any] = field(default_factory=dict)
     throughput: dict[str, dict[str, Cell]] = field(default_factory=dict)  # row -> tool -> cell
     correctness: list[dict[str, Any]] = field(default_factory=list)
+    parallel: list[dict[str, Any]] = field(default_factory=list)  # 2 processes vs --jobs 1
     startup: dict[str, Cell] = field(default_factory=dict)
     memory: dict[str, Cell] = field(default_factory=dict)
     adversarial: dict[str, dict[str, Cell]] = field(default_factory=dict)
@@ -476,6 +477,19 @@ class Bench:
                 self._compare(pack, keyed, logname, "mixed", "re", nohs=False)
                 if "fallback" in self.sections:
                     self._compare(pack, keyed, logname, "mixed", "re", nohs=True)
+        if not self.quick:  # a log big enough for two processes: their report is one's
+            log = self.files["mixed-100m"]
+            for pack in ("pack-1000", "pack-5000"):
+                self.say(f"correctness: two processes vs --jobs 1, {pack} on {log.name}")
+                argv = self.kb_argv(pack, log)
+                two = run_cmd(argv, env=self.env, keep_stdout=True, timeout=self.args.timeout)
+                one = run_cmd([*argv[:-1], "--jobs", "1", argv[-1]], env=self.env,
+                              keep_stdout=True, timeout=self.args.timeout)
+                ok = two.rc == one.rc and two.stdout == one.stdout and bool(two.stdout)
+                self.res.parallel.append({"log": log.name, "pack": pack, "ok": ok,
+                                          "bytes": len(two.stdout)})
+                if not ok:
+                    self.res.problems.append(f"two processes and --jobs 1 differ: {pack}")
         # Adversarial inputs: the naive-re2 reference (see naive.py), 1,000 rules.
         keyed = generate.regex_keys(generate._prefix(pages, 1000))
         for adv in generate.ADV_NAMES:
@@ -740,7 +754,7 @@ class Bench:
         print(md)
         print(f"(written to {OUT / 'latest.md'})")
         # Speed never fails the command; different answers do.
-        return 0 if all(c["ok"] for c in self.res.correctness) else 1
+        return 0 if all(c["ok"] for c in self.res.correctness + self.res.parallel) else 1
 
 
 def _pyspy_top(raw: Path, top: int = 30) -> str:
@@ -1075,6 +1089,11 @@ def _targets(res: Results, quick: bool) -> list[list[str]]:
         rows.append(["same answers as the naive loop (per-signature line counts)",
                      f"{equal}/{len(res.correctness)} comparisons equal{note}", "all equal",
                      _pf(equal + capped == len(res.correctness))])
+    if res.parallel:
+        equal = sum(c["ok"] for c in res.parallel)
+        rows.append(["two processes give the `--jobs 1` report (100 MB log, JSON)",
+                     f"{equal}/{len(res.parallel)} identical", "identical",
+                     _pf(equal == len(res.parallel))])
     if res.terminal:
         rows.append(["`--format json` unchanged with a terminal on stderr",
                      f"identical: {res.terminal['json_identical']}, progress bytes: "
