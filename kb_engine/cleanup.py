@@ -71,8 +71,7 @@ _FILLERS = (b"\xff", b"\xfe", b"\xc0", b"\xc1", b"\xf8", b"\xf9", b"\xfa", b"\xf
 _MARKERS: tuple[bytes, ...] = (
     b"\r", b"\x1b", b"<http", b"<ftp:", b"<mailto:", b"```",
     *(entity for entity, _ in _ENTITIES_B), *(smart for smart, _ in _SMART_B),
-    b"\r\n",  # only tells the CR step whether it needs the CRLF pass
-    *_BOM_JOINS,
+    *_BOM_JOINS,  # these cost Hyperscan nothing measurable; CRLF would cost 2 % on CR logs
 )
 _LITERAL_MARKERS = frozenset(
     (*_SLACK_MARKERS, *(m for m, _ in _ENTITIES_B), *(m for m, _ in _SMART_B)))
@@ -123,25 +122,26 @@ def _walk_cr_ansi(data: bytes, cr: bool, esc: bool) -> bytes | None:
     prev = 0
     pos_cr = find(b"\r") if cr else -1
     pos_esc = find(b"\x1b") if esc else -1
-    for step in range(_WALK_LIMIT):
-        if pos_cr < 0 and pos_esc < 0:
-            pieces.append(data[prev:])
-            return b"".join(pieces)
-        if step == _WALK_PROBE and prev * (_WALK_LIMIT // _WALK_PROBE) < len(data):
-            return None
-        if pos_esc < 0 or 0 <= pos_cr < pos_esc:
-            pieces.append(data[prev:pos_cr])
-            pieces.append(b"\n")
-            prev = pos_cr + 2 if data.startswith(b"\n", pos_cr + 1) else pos_cr + 1
-            pos_cr = find(b"\r", prev)
-            continue
-        m = _ANSI_B.match(data, pos_esc)
-        if m is not None:
-            pieces.append(data[prev:pos_esc])
-            prev = m.end()
-            if 0 <= pos_cr < prev:  # the sequence swallowed a CR
+    for steps in (_WALK_PROBE, _WALK_LIMIT - _WALK_PROBE):
+        for _ in range(steps):
+            if pos_cr < 0 and pos_esc < 0:
+                pieces.append(data[prev:])
+                return b"".join(pieces)
+            if pos_esc < 0 or 0 <= pos_cr < pos_esc:
+                pieces.append(data[prev:pos_cr])
+                pieces.append(b"\n")
+                prev = pos_cr + 2 if data.startswith(b"\n", pos_cr + 1) else pos_cr + 1
                 pos_cr = find(b"\r", prev)
-        pos_esc = find(b"\x1b", pos_esc + 1 if m is None else prev)
+                continue
+            m = _ANSI_B.match(data, pos_esc)
+            if m is not None:
+                pieces.append(data[prev:pos_esc])
+                prev = m.end()
+                if 0 <= pos_cr < prev:  # the sequence swallowed a CR
+                    pos_cr = find(b"\r", prev)
+            pos_esc = find(b"\x1b", pos_esc + 1 if m is None else prev)
+        if prev * (_WALK_LIMIT // _WALK_PROBE) < len(data):
+            break  # at this pace the limit comes before the window's end
     return None
 
 
@@ -232,24 +232,27 @@ def _pad_replace(data: bytes, pairs: list[tuple[bytes, bytes]], filler: bytes) -
     """``data.replace(marker, plain)`` for each pair, but with ``plain`` padded to the
     marker's length with ``filler``, sparse markers grouped (see _SAMPLE)."""
     table = {marker: plain.ljust(len(marker), filler) for marker, plain in pairs}
-    searched = [marker for marker, _ in pairs]
+    groups: dict[bytes, list[bytes]] = {}
     if len(data) > 4 * _SAMPLE * _SAMPLES and len(pairs) > 1:
         step = len(data) // _SAMPLES
         sample = b"\n".join(data[i * step:i * step + _SAMPLE] for i in range(_SAMPLES))
-        groups: dict[bytes, list[bytes]] = {}
-        for marker in searched:
+        for marker in table:
             if sample.count(marker) * _SPARSE < len(sample):
                 groups.setdefault(marker[:1], []).append(marker)
-        for group in groups.values():  # a first byte no marker holds elsewhere (tests)
-            if len(group) > 1:
-                searched = [m for m in searched if m not in group]
-                data = _replace_group(data, tuple(group), table)
-    for marker in searched:
-        data = data.replace(marker, table[marker])
+    grouped = [group for group in groups.values() if len(group) > 1]
+    for marker in table:  # first: the marker's first byte stops the group's regex less often
+        if not any(marker in group for group in grouped):
+            data = data.replace(marker, table[marker])
+    for group in grouped:  # a first byte no marker holds elsewhere (tests)
+        data = _replace_group(data, tuple(group), table)
     return data
 
 
-def _replace_literals(data: bytes, found: set[bytes]) -> bytes:
+def _filler(data: bytes) -> bytes | None:
+    return next((f for f in _FILLERS if f not in data), None)
+
+
+def _replace_literals(data: bytes, found: set[bytes], filler: bytes | None) -> bytes:
     """Entities, Slack links, smart quotes and the like, as the one-after-the-other
     replaces would do them: ``data.replace(marker, plain)`` for every marker in ``found``, in
     ``_ENTITIES_B`` then ``_SMART_B`` order, the Slack link regex between the two.
@@ -263,13 +266,16 @@ def _replace_literals(data: bytes, found: set[bytes]) -> bytes:
     compacted before them). Removing a ZWSP can make a BOM of ``EF`` + ZWSP... + ``BB BF``
     (invalid UTF-8 around it), which the BOM replace then takes: when that may happen
     (_BOM_JOINS) and both markers are present, those two replaces run on the compacted
-    window as they always did."""
+    window as they always did.
+
+    ``filler`` is given when ``data`` already holds some (the CRLF pass padded); the result
+    never does."""
     entities = [pair for pair in _ENTITIES_B if pair[0] in found]
     smart = [pair for pair in _SMART_B if pair[0] in found]
     slack = not _SLACK_MARKERS.isdisjoint(found)
-    filler = None
-    if len(entities) + len(smart) >= 2:
-        filler = next((f for f in _FILLERS if f not in data), None)
+    padded = filler is not None
+    if not padded and len(entities) + len(smart) >= 2:
+        filler = _filler(data)
     if filler is None:  # one replace (or a window holding every filler): plain replaces
         for marker, plain in entities:
             data = data.replace(marker, plain)
@@ -279,19 +285,21 @@ def _replace_literals(data: bytes, found: set[bytes]) -> bytes:
             data = data.replace(marker, plain)
         return data
     data = _pad_replace(data, entities, filler)
+    padded |= bool(entities)
     if slack:
-        if entities:
+        if padded:
             data = data.translate(None, filler)
+            padded = False
         data = _SLACK_LINK_B.sub(rb"\1", data)
-        entities = []  # compacted
     removals: list[tuple[bytes, bytes]] = []
     if _ZWSP in found and _BOM in found and (
             (slack and any(join in data for join in _BOM_JOINS[:2]))
             or not found.isdisjoint(_BOM_JOINS)):
         removals = [(_ZWSP, b""), (_BOM, b"")]
         smart = [pair for pair in smart if pair[0] not in (_ZWSP, _BOM)]
-    if smart or entities:
-        data = _pad_replace(data, smart, filler).translate(None, filler)
+    data = _pad_replace(data, smart, filler)
+    if padded or smart:
+        data = data.translate(None, filler)
     for marker, plain in removals:
         data = data.replace(marker, plain)
     return data
@@ -359,19 +367,23 @@ def clean_bytes(data: bytes) -> bytes:
     if not found:
         return data
     cr, esc = b"\r" in found, b"\x1b" in found
+    literals = not found.isdisjoint(_LITERAL_MARKERS)
+    filler = None  # set when the CRLF pass padded: the literal step's translate drops it
     if cr or esc:
         walked = _walk_cr_ansi(data, cr, esc)
         if walked is not None:
             data = walked
         else:  # thousands of them: whole-window passes are linear too, and quicker then
             if cr:  # C-level replaces: a regex sub would list every piece first
-                if b"\r\n" in found:
-                    data = data.replace(b"\r\n", b"\n")
+                # (searched backwards: the reverse search skips on the CR, seldom the LF)
+                if data.rfind(b"\r\n") >= 0:  # pad LF when the literal step compacts anyway
+                    filler = _filler(data) if literals else None
+                    data = data.replace(b"\r\n", (filler or b"") + b"\n")
                 data = data.replace(b"\r", b"\n")  # one byte for one: memchr, in place
-            if esc:
+            if esc:  # a pad is in no escape sequence's classes but the OSC body's, like a CR
                 data = _strip_ansi_in_blocks(data)
-    if not found.isdisjoint(_LITERAL_MARKERS):
-        data = _replace_literals(data, found)
+    if literals:
+        data = _replace_literals(data, found, filler)
     if b"```" in found:
         data = _strip_fences_b(data)
     return data

@@ -446,9 +446,6 @@ def test_the_fuzz_catches_each_shortcut_taken_too_far(monkeypatch: pytest.Monkey
             "_ASCII_SPACE": frozenset()},
         "an ESC left over by the CSI regex not noticed": {
             "_CSI_RUN_B": re.compile(rb"\x1b\[?[0-9;?]*[ -/]*[@-~]")},
-        "CRLF left alone": {
-            "_MARKERS": tuple(m for m in cleanup._MARKERS if m != b"\r\n"),
-            "_marker_db": None},
     }
     for name, patches in mutations.items():
         with monkeypatch.context() as patch:
