@@ -217,6 +217,9 @@ def test_present_markers_without_hyperscan(
     want = {m for m in cleanup._MARKERS if m in data}
     assert present_literals(data, cleanup._MARKERS) == want
     monkeypatch.setitem(sys.modules, "hyperscan", None)  # type: ignore[arg-type]
+    # The failed import is remembered in the module: restore it after this test, or every
+    # later test in the process would silently clean windows on the fallback path.
+    monkeypatch.setattr(cleanup, "_no_hyperscan", cleanup._no_hyperscan)
     assert cleanup._present_markers(data) == want
 
 
@@ -233,4 +236,13 @@ def test_clean_bytes_same_without_hyperscan(monkeypatch: pytest.MonkeyPatch) -> 
     inputs = [*MARKER_INPUTS, *(p.read_bytes() for p in _inputs())]
     normal = [clean_bytes(d) for d in inputs]
     monkeypatch.setitem(sys.modules, "hyperscan", None)  # type: ignore[arg-type]
+    monkeypatch.setattr(cleanup, "_no_hyperscan", cleanup._no_hyperscan)  # restored after
     assert [clean_bytes(d) for d in inputs] == normal
+
+
+def test_cleanup_uses_hyperscan_again_after_the_fallback_tests() -> None:
+    # Runs after test_present_markers_without_hyperscan (file order): nothing leaked.
+    pytest.importorskip("hyperscan")
+    assert cleanup._no_hyperscan is False
+    cleanup._present_markers(b"a\r\nb")
+    assert cleanup._marker_db is not None
