@@ -24,9 +24,11 @@ import contextlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import accumulate, compress, repeat
+from operator import is_
 from typing import Any
 
-from .windows import capped_lines
+from .windows import capped_line_blocks
 
 _hs: Any
 try:  # pragma: no cover - depends on the platform's wheels
@@ -38,6 +40,10 @@ HAVE_HYPERSCAN = _hs is not None
 # Budget of literal occurrences per window before the bounded path takes over.
 _BUDGET_MIN = 20_000
 _NEWLINE = re.compile(rb"\n")
+# See HyperscanPrefilter: line text -> ((probe id, offset in the line), ...) for at most
+# _LINE_MEMO lines; windows longer than _SEGMENT go a segment at a time, sampled.
+_LineMemo = dict[bytes, tuple[tuple[int, int], ...]]
+_LINE_MEMO, _SEGMENT, _SAMPLE = 8192, 256 * 1024, 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -133,18 +139,32 @@ def _budget(window: bytes) -> int:
     return max(_BUDGET_MIN, len(window) // 80)
 
 
-def _numbered(window: bytes, hits: list[tuple[int, int]], entries: list[Entry]) -> tuple[
-        Candidates, int]:
+def _numbered(window: bytes, hits: list[tuple[int, int]], entries: list[Entry],
+              cands: Candidates | None = None, line0: int = 0, start: int = 0,
+              end: int | None = None) -> tuple[Candidates, int]:
     """Candidates from (end offset, entry) hits, and the window's line count: the newlines
-    are counted once, between consecutive hits and after the last one."""
-    cands: Candidates = {}
-    line = prev = 0
-    count = window.count
+    are counted once, between consecutive hits and after the last one. Or the same for the
+    segment ``window[start:end]``: hits from ``start``, lines from ``line0``, into ``cands``."""
+    cands, line, prev, count = {} if cands is None else cands, line0, start, window.count
     for to, idx in sorted(hits):
+        to += start
         line += count(b"\n", prev, to)
         prev = to
         _record(cands, entries[idx].ids, line, max(to - 1, 0))
-    return cands, line + count(b"\n", prev) + 1
+    return cands, line - line0 + count(b"\n", prev, len(window) if end is None else end) + 1
+
+
+def _all_hits(db: Any, data: bytes | memoryview, budget: int) -> list[tuple[int, int]] | None:
+    """Every (end offset, entry) match in ``data``; None (the scan stopped) past budget."""
+    hits: list[tuple[int, int]] = []
+
+    def on_match(idx: int, _from: int, to: int, _flags: int, _ctx: Any) -> bool:
+        hits.append((to, idx))
+        return len(hits) > budget  # True stops the scan
+
+    with contextlib.suppress(_hs.ScanTerminated):  # on_match stopped it: budget spent
+        db.scan(data, match_event_handler=on_match)
+    return None if len(hits) > budget else hits
 
 
 class _LineIndex:
@@ -200,36 +220,65 @@ class HyperscanPrefilter(Prefilter):
         if not self.entries or not window:
             return {}, window.count(b"\n") + 1  # b"" is one empty line
         db, single = self._dbs()
-        hits: list[tuple[int, int]] = []
-        budget = _budget(window)
-        add = hits.append
-
-        def on_match(idx: int, _from: int, to: int, _flags: int, _ctx: Any) -> bool:
-            add((to, idx))
-            return len(hits) > budget  # True stops the scan
-
-        with contextlib.suppress(_hs.ScanTerminated):  # on_match stopped it: budget spent
-            db.scan(window, match_event_handler=on_match)
-        if len(hits) > budget:
-            return self._per_line(window, single)
-        return _numbered(window, hits, self.entries)
-
-    def _per_line(self, window: bytes, single: Any) -> tuple[Candidates, int]:
-        """The bounded path: each line scanned on its own in single-match mode, so a line
-        costs one call plus one callback per entry it holds, however often it repeats it.
-        Only a line's first MAX_LINE_BYTES are scanned: signatures see no more of it."""
+        # Segments of whole lines (matches lie inside lines: kb_engine.hsexpr). After a dense
+        # one, a segment with a dense sample goes line by line without spending the budget.
         cands: Candidates = {}
-        entries = self.entries
-        at = [0, 0]  # the line being scanned and its start offset, read by on_match
+        memo: _LineMemo = {}
+        view = memoryview(window)  # Hyperscan scans slices of it without copies
+        line, start, dense = 0, 0, len(window) > _SEGMENT
+        while start <= len(window):
+            end = window.find(b"\n", start + _SEGMENT)
+            end = len(window) if end < 0 else end
+            hits = _all_hits(db, view[start:start + _SAMPLE], _SAMPLE // 80) if dense else []
+            if hits is not None:
+                budget = _budget(window) if end - start == len(window) else max(
+                    _SAMPLE, end - start) // 80
+                hits = _all_hits(db, view[start:end], budget)
+            dense = hits is None
+            if hits is None:
+                line += self._per_line(window[start:end], single, memo, cands, line, start)[1]
+            else:
+                line += _numbered(window, hits, self.entries, cands, line, start, end)[1]
+            start = end + 1
+        return cands, line
+
+    def _per_line(self, window: bytes, single: Any, memo: _LineMemo, cands: Candidates,
+                  line0: int = 0, off0: int = 0) -> tuple[Candidates, int]:
+        """The bounded path: each line scanned on its own in single-match mode, so a line
+        costs one call plus one callback per entry it holds, however often it repeats it
+        (a line seen before, a lookup in ``memo``). Only a line's first MAX_LINE_BYTES are
+        scanned: signatures see no more of it. Lines from ``line0``, offsets from ``off0``."""
+        ids_of = [e.ids for e in self.entries]
+        found: list[tuple[int, int]] = []
 
         def on_match(idx: int, _from: int, to: int, _flags: int, _ctx: Any) -> None:
-            _record(cands, entries[idx].ids, at[0], at[1] + max(to - 1, 0))
+            found.append((idx, to))
 
-        scan = single.scan
-        for line, (start, text) in enumerate(capped_lines(window)):
-            at[0], at[1] = line, start
-            scan(text, match_event_handler=on_match)
-        return cands, at[0] + 1
+        scan, get, line = single.scan, memo.get, line0
+        for start, texts in capped_line_blocks(window):
+            # Lookups, and which lines to visit (new ones, then ones holding something), in C
+            held = list(map(get, texts))
+            for k in compress(range(len(held)), map(is_, held, repeat(None))):
+                hits = get(texts[k])  # None, unless the line came earlier in this block
+                if hits is None:
+                    found.clear()
+                    scan(texts[k], match_event_handler=on_match)
+                    seen: dict[int, int] = {}  # as _record keeps them: each probe's first
+                    for idx, to in found:
+                        for pid in ids_of[idx]:
+                            seen.setdefault(pid, max(to - 1, 0))
+                    if len(memo) >= _LINE_MEMO:  # endless distinct lines: start over
+                        memo.clear()
+                    hits = memo[texts[k]] = tuple(seen.items())
+                held[k] = hits
+            if any(held):
+                before = list(accumulate(map(len, texts), initial=off0 + start))
+                for k in compress(range(len(held)), held):
+                    at = before[k] + k  # the line's offset: the lines and newlines before it
+                    for pid, rel in held[k]:  # type: ignore[union-attr]
+                        cands.setdefault(pid, {})[line + k] = at + rel  # one visit a line
+            line += len(texts)
+        return cands, line - line0
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k not in ("_db", "_single")}

@@ -136,41 +136,15 @@ def _prefix_shape(prefix: str) -> re.Pattern[str] | None:
     return re.compile("^" + shape + r"\s?")
 
 
-class _Lines:
-    """The input lines with the traceback's log prefix and group bars removed."""
-
-    def __init__(self, lines: Lines, prefix: re.Pattern[str] | None) -> None:
-        self._lines = lines
-        self._prefix = prefix
-        self.group_depth = 0
-
-    def __len__(self) -> int:
-        return len(self._lines)
-
-    def get(self, i: int) -> tuple[str, bool, int]:
-        """Line ``i`` without prefix and group bars.
-
-        Returns the text, False if a prefix was expected but missing, and the nesting depth
-        inside an exception group (0 outside; the bar's column tells the depth).
-        """
-        raw = self._lines[i]
-        ok = True
-        if self._prefix is not None:
-            m = self._prefix.match(raw)
-            if m:
-                raw = raw[m.end():]
-            else:
-                ok = False
-        depth = 0
-        m2 = _GROUP_BAR.match(raw) if self.group_depth else None
-        if m2:
-            depth = max(len(m2.group(1)) - 2, 0) // 2
-            raw = raw[m2.end():]
-        return raw, ok, depth
-
-
 def parse_traceback(lines: Lines, start: int) -> Traceback | None:
-    """Parse the traceback whose header is on ``lines[start]``."""
+    """Parse the traceback whose header is on ``lines[start]``.
+
+    One pass over the lines, one line at a time: each line loses the log prefix seen on
+    the header (a line without it is ``ok=False``) and, inside an exception group, its
+    bars (their column gives the depth). The loop is written flat, with the regexes
+    guarded by the cheap ``startswith`` tests their matches imply: a 20,000-frame
+    traceback or a long chain costs a few string operations per line.
+    """
     head = lines[start]
     pos = head.find(HEADER)
     is_group = False
@@ -182,116 +156,168 @@ def parse_traceback(lines: Lines, start: int) -> Traceback | None:
     raw_prefix = head[:pos]
     group_prefix = re.match(r"^(.*?)(\s*\+ )$", raw_prefix) if is_group else None
     prefix = _prefix_shape(group_prefix.group(1) if group_prefix else raw_prefix)
-    src = _Lines(lines, prefix)
-    if is_group:
-        src.group_depth = 1
+    prefix_match = prefix.match if prefix is not None else None
+    group_depth = 1 if is_group else 0
+    bar_match = _GROUP_BAR.match
+    sep_match = _GROUP_SEP.match
+    frame_match = _FRAME.match
+    frames_state, after_exc, between = _State.FRAMES, _State.AFTER_EXC, _State.BETWEEN
     tb = Traceback(first_line=start, last_line=start)
-    state = _State.FRAMES
+    exceptions = tb.exceptions
+    last = start
+    state = frames_state
     frames: list[Frame] = []
     chain: str | None = None
     current: ParsedException | None = None
-    i = start + 1
     end = min(len(lines), start + _MAX_TB_LINES)
-    while i < end and state is not _State.DONE:
-        text, ok, depth = src.get(i)
-        stripped = text.strip()
-        if not ok and state is not _State.FRAMES and stripped:
-            break
-        if src.group_depth and _GROUP_SEP.match(text):
-            # A separator opens the next sub-exception of a group; frames restart.
-            frames, chain, state = [], None, _State.FRAMES
-            tb.last_line = i
-            i += 1
-            continue
-        if stripped.endswith(HEADER) and HEADER in stripped:
-            if stripped.startswith("+") or "Exception Group" in stripped:
-                src.group_depth += 1
-            frames, state = [], _State.FRAMES
-            tb.last_line = i
-            i += 1
-            continue
-        if state is _State.FRAMES:
-            m = _FRAME.match(text)
+    read_on = getattr(lines, "iter_from", None)  # WindowLines: no call per line
+    texts = read_on(start + 1, end) if read_on else map(lines.__getitem__, range(start + 1, end))
+    for i, text in enumerate(texts, start + 1):
+        ok = True
+        if prefix_match is not None:
+            m = prefix_match(text)
             if m:
-                frames.append(_frame(m, i))
-            elif _REPEATED.match(text) and frames:
-                frames[-1].repeated = int(_REPEATED.match(text).group(1))  # type: ignore[union-attr]
+                text = text[m.end():]
+            else:
+                ok = False
+        depth = 0
+        if group_depth:
+            bar = bar_match(text)
+            if bar:
+                depth = max(len(bar.group(1)) - 2, 0) // 2
+                text = text[bar.end():]
+        stripped = text.strip()
+        if not ok and state is not frames_state and stripped:
+            break
+        if group_depth and sep_match(text):
+            # A separator opens the next sub-exception of a group; frames restart.
+            frames, chain, state = [], None, frames_state
+            last = i
+            continue
+        if stripped.endswith(HEADER):
+            if stripped.startswith("+") or "Exception Group" in stripped:
+                group_depth += 1
+            frames, state = [], frames_state
+            last = i
+            continue
+        if state is frames_state:
+            # _FRAME and _REPEATED match only lines starting so, once stripped
+            if stripped.startswith('File "') and (parts := _frame_parts(text)):
+                frames.append(Frame(*parts, i))
+            elif (frames and stripped.startswith("[Previous line repeated")
+                  and (m := _REPEATED.match(text))):
+                frames[-1].repeated = int(m.group(1))
             elif text.startswith((" ", "\t")) or not stripped:
-                if frames and stripped and frames[-1].code is None and not _is_caret(stripped):
+                if (frames and stripped and frames[-1].code is None
+                        and stripped.strip("^~ ")):  # not a caret line
                     frames[-1].code = stripped
             else:
                 current = _exception(stripped, i, frames, chain, depth)
                 if current is None:
                     break
-                tb.exceptions.append(current)
-                chain, state = None, _State.AFTER_EXC
-            tb.last_line = i
-        elif state is _State.AFTER_EXC:
+                exceptions.append(current)
+                chain, state = None, after_exc
+            last = i
+        elif state is after_exc:
             if stripped in (_CAUSE, _CONTEXT):
                 chain = "cause" if stripped == _CAUSE else "context"
-                state = _State.BETWEEN
-                tb.last_line = i
+                state = between
+                last = i
             elif not stripped:
-                state = _State.BETWEEN
+                state = between
             elif (_RECORD_START.match(stripped) or (prefix is None and not ok)
                   or _NOT_DETAIL.match(stripped)):
                 break
             elif current is not None and len(current.detail) < _MAX_DETAIL:
                 current.detail.append(stripped)
-                tb.last_line = i
+                last = i
             else:
                 break
-        elif state is _State.BETWEEN:
+        elif state is between:
             if not stripped:
                 pass
             elif stripped in (_CAUSE, _CONTEXT):
                 chain = "cause" if stripped == _CAUSE else "context"
-                tb.last_line = i
-            elif chain is not None and _EXC_LINE.match(stripped) and not _FRAME.match(text):
+                last = i
+            elif chain is not None and _exc_parts(stripped)[0] and not frame_match(text):
                 # A chained exception printed without frames of its own.
                 current = _exception(stripped, i, [], chain, depth)
                 if current is None:
                     break
-                tb.exceptions.append(current)
-                chain, state = None, _State.AFTER_EXC
-                tb.last_line = i
+                exceptions.append(current)
+                chain, state = None, after_exc
+                last = i
             else:
                 break
-        i += 1
-    return tb if tb.exceptions else None
+    if not exceptions:
+        return None
+    tb.last_line = last
+    return tb
 
 
 def _is_caret(stripped: str) -> bool:
-    return bool(stripped) and set(stripped) <= set("^~ ")
+    return bool(stripped) and not stripped.strip("^~ ")
 
 
 def _frame(m: re.Match[str], i: int) -> Frame:
-    path = m.group("file")
-    return Frame(
-        file=path,
-        lineno=int(m.group("line")),
-        function=m.group("func"),
-        module=module_of(path),
-        line=i,
-    )
+    path, lineno, func = m.group("file", "line", "func")
+    return Frame(path, int(lineno), func, module_of(path), i)
+
+
+# What a line says, by its text: tracebacks repeat their frame and exception lines (a
+# recursion, a retry loop), and a dict lookup costs less than a regex. Only short lines
+# are kept, at most _MEMO_MAX of each kind (then the memo starts over).
+_MEMO_MAX = 4096
+_MEMO_CHARS = 512
+_FrameParts = tuple[str, int, str | None, str]
+_NOT_A_FRAME: _FrameParts = ("", -1, None, "")  # what the memo keeps for other lines
+_frame_memo: dict[str, _FrameParts] = {}
+_exc_memo: dict[str, tuple[str, str, bool]] = {}
+
+
+def _frame_parts(text: str) -> _FrameParts | None:
+    """(file, line number, function, module) of a ``File "...", line N`` line, or None."""
+    got = _frame_memo.get(text)
+    if got is None:
+        m = _FRAME.match(text)
+        got = _NOT_A_FRAME
+        if m:
+            path, lineno, func = m.group("file", "line", "func")
+            got = (path, int(lineno), func, module_of(path))
+        if len(text) <= _MEMO_CHARS:
+            if len(_frame_memo) >= _MEMO_MAX:
+                _frame_memo.clear()
+            _frame_memo[text] = got
+    return None if got is _NOT_A_FRAME else got
+
+
+def _exc_parts(stripped: str) -> tuple[str, str, bool]:
+    """(type, message, is a syntax error) of a ``Type: message`` line; type "" if it is not."""
+    got = _exc_memo.get(stripped)
+    if got is not None:
+        return got
+    m = _EXC_LINE.match(stripped)
+    if m:
+        etype = m.group("type")
+        got = (etype, (m.group("msg") or "").strip(),
+               etype.rsplit(".", 1)[-1] in ("SyntaxError", "IndentationError", "TabError"))
+    else:
+        got = ("", "", False)
+    if len(stripped) <= _MEMO_CHARS:
+        if len(_exc_memo) >= _MEMO_MAX:
+            _exc_memo.clear()
+        _exc_memo[stripped] = got
+    return got
 
 
 def _exception(
     stripped: str, i: int, frames: list[Frame], chain: str | None, depth: int
 ) -> ParsedException | None:
-    m = _EXC_LINE.match(stripped)
-    if not m:
+    etype, message, syntax = _exc_parts(stripped)
+    if not etype:
         return None
-    etype = m.group("type")
-    return ParsedException(
-        type=etype,
-        message=(m.group("msg") or "").strip(),
-        line=i,
-        frames=list(frames),
-        chain=chain,
-        group_depth=depth,
-        syntax=etype.rsplit(".", 1)[-1] in ("SyntaxError", "IndentationError", "TabError"),
-    )
+    # ParsedException(type, message, line, frames, detail, chain, group_depth, syntax)
+    return ParsedException(etype, message, i, list(frames), [], chain, depth, syntax)
 
 
 def parse_bare_syntax_error(lines: Lines, exc_line: int) -> Traceback | None:

@@ -16,6 +16,9 @@ WINDOW_BYTES = 2 * 1024 * 1024
 # Signatures see at most this much of one line: a 10 MB single-line blob costs what a
 # 64 KiB line does, for every rule (documented in docs/ranking.md).
 MAX_LINE_BYTES = 64 * 1024
+# Lines read in order are decoded a batch at a time, from this many bytes up to that many.
+_BATCH_MIN = 1024
+_BATCH_MAX = 32 * 1024
 
 
 def windows(chunks: Iterable[bytes]) -> Iterator[bytes]:
@@ -96,6 +99,24 @@ def capped_lines(window: bytes) -> Iterator[tuple[int, bytes]]:
         start = nl + 1
 
 
+def capped_line_blocks(window: bytes) -> Iterator[tuple[int, list[bytes]]]:
+    """The lines capped_lines gives, a block at a time: (offset of the first, lines), split
+    in C. A block's lines follow each other; a line longer than a block comes alone, cut.
+    At most MAX_LINE_BYTES are split at once: a window of tiny lines stays small in memory."""
+    pos = 0
+    while len(window) - pos > MAX_LINE_BYTES:
+        cut = window.rfind(b"\n", pos, pos + MAX_LINE_BYTES)
+        if cut >= 0:
+            yield pos, window[pos:cut].split(b"\n")
+        else:
+            yield pos, [window[pos:pos + MAX_LINE_BYTES]]
+            cut = window.find(b"\n", pos + MAX_LINE_BYTES)
+            if cut < 0:
+                return
+        pos = cut + 1
+    yield pos, window[pos:].split(b"\n")  # no line here is longer than MAX_LINE_BYTES
+
+
 def cap_long_lines(window: bytes) -> bytes:
     """``window`` with every line longer than MAX_LINE_BYTES cut to that length.
 
@@ -128,10 +149,12 @@ class WindowLines:
         if n is None:
             n = window.count(b"\n") + 1 if window else 0
         self.n = n
-        self._start: dict[int, int] = {0: 0}
+        rfind = window.rfind
+        self._start = {idx: rfind(b"\n", 0, off) + 1 for idx, off in (known or {}).items()}
+        self._start[0] = 0
         self._text: dict[int, str] = {}
-        for idx, off in (known or {}).items():
-            self._start.setdefault(idx, window.rfind(b"\n", 0, off) + 1)
+        self._batch = _BATCH_MIN  # bytes decoded at once if the reader goes on at:
+        self._batch_end = -1  # the line after the last batch
 
     def __len__(self) -> int:
         return self.n
@@ -167,13 +190,45 @@ class WindowLines:
             self._start.setdefault(idx + 1, e + 1)
         return self.window[s:e]
 
+    def iter_from(self, idx: int, stop: int) -> Iterator[str]:
+        """``self[i]`` for ``i`` from ``idx`` up to ``stop`` (or the last line), for readers
+        in order (the traceback parser) without a method call per line."""
+        get = self._text.get
+        for i in range(idx, min(stop, self.n)):
+            text = get(i)
+            yield self[i] if text is None else text
+
     def __getitem__(self, idx: int) -> str:
+        text = self._text.get(idx)  # only lines in range are ever stored
+        if text is not None:
+            return text
         if idx < 0 or idx >= self.n:
             raise IndexError(idx)
-        text = self._text.get(idx)
-        if text is None:
-            text = self.raw(idx).decode("utf-8", "replace")
-            self._text[idx] = text
+        s = self._start.get(idx)
+        if s is None:
+            s = self.start(idx)
+        window = self.window
+        if idx - 1 in self._text:
+            # Read in order (the traceback parser): the next lines are decoded in one go,
+            # twice as many bytes each time the reader goes on past the last batch. UTF-8
+            # decoding never takes a newline into a bad sequence, so each line is what
+            # decoding it alone gives; none is longer than a batch, so none needs cutting.
+            batch = self._batch if idx == self._batch_end else _BATCH_MIN
+            e = window.rfind(b"\n", s, s + batch)
+            if e >= 0:
+                texts = window[s:e].decode("utf-8", "replace").split("\n")
+                self._text.update(enumerate(texts, idx))
+                self._batch_end = idx + len(texts)
+                self._batch = min(2 * batch, _BATCH_MAX)
+                self._start.setdefault(self._batch_end, e + 1)
+                return texts[0]
+        # raw(idx), inlined
+        e = window.find(b"\n", s, s + MAX_LINE_BYTES + 1)
+        if e < 0:
+            e = min(len(window), s + MAX_LINE_BYTES)
+        else:
+            self._start.setdefault(idx + 1, e + 1)
+        text = self._text[idx] = window[s:e].decode("utf-8", "replace")
         return text
 
 

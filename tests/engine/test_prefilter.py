@@ -93,3 +93,120 @@ def test_bounded_path_finds_the_same_lines(backend: str, monkeypatch: pytest.Mon
     assert used, "a 1.2 MB line of repeated literals must take the bounded path"
     assert {pid: sorted(lines) for pid, lines in cands.items()} == {1: [0, 2], 2: [2]}
     assert n_lines == 4
+
+
+def _hyperscan_table_prefilter() -> HyperscanPrefilter:
+    from kb_engine import prefilter as pf
+
+    if not pf.HAVE_HYPERSCAN:
+        pytest.skip("no hyperscan wheel on this platform")
+    table = pf.LiteralTable()
+    for pid, literal in enumerate(["boom", "QueuePool limit", "Traceback", "=="]):
+        table.add(literal, pid, False)
+    table.add("quiet", 4, True)
+    table.add("boom", 5, False)  # two probes share a literal
+    table.add("size", 1, False)  # a probe with two literals on one line: the first counts
+    table.add_regex(6, rb"time(?:d out|out)\b", False, ("time",))
+    pre = pf.build(table)
+    assert isinstance(pre, HyperscanPrefilter)
+    return pre
+
+
+def _line_by_line(pre: HyperscanPrefilter, window: bytes) -> tuple[list[object], int]:
+    """The reference: every capped line scanned on its own, nothing remembered."""
+    from kb_engine.prefilter import _record
+    from kb_engine.windows import capped_lines
+
+    cands: dict[int, dict[int, int]] = {}
+    _, single = pre._dbs()
+    n = 0
+    found: list[tuple[int, int]] = []
+    for line, (start, text) in enumerate(capped_lines(window)):
+        found.clear()
+        single.scan(text, match_event_handler=lambda i, _f, to, _fl, _c: found.append((i, to)))
+        for idx, to in found:
+            _record(cands, pre.entries[idx].ids, line, start + max(to - 1, 0))
+        n = line + 1
+    return [(pid, list(got.items())) for pid, got in cands.items()], n
+
+
+def _windows_of_repeats() -> list[bytes]:
+    from kb_engine.windows import MAX_LINE_BYTES as cap
+
+    lines = [b"boom " * 40, b"QUIET QueuePool limit of size 5 == 6", b"", b"nothing at all",
+             b"Traceback (most recent call last):", b"ERROR " * 150 + b"== " * 30,
+             b"timed out, timeout, time out", b"x" * (cap - 3) + b"boom",
+             b"y" * (cap + 9) + b"boom", b"z" * (2 * cap + 1) + b" quiet"]
+    repeated = b"\n".join(lines[i % len(lines)] for i in range(3_000))
+    return [repeated, repeated + b"\n", b"\n" + repeated, b"boom\n" * 20_000,
+            b"\n".join(lines[::-1]), lines[-1], b"\n\n\n", b"w" * (3 * cap) + b"\nboom"]
+
+
+def test_remembered_lines_give_the_candidates_of_scanning_every_line() -> None:
+    pre = _hyperscan_table_prefilter()
+    _, single = pre._dbs()
+    for window in _windows_of_repeats():
+        cands, n = pre._per_line(window, single, {}, {})
+        got = [(pid, list(found.items())) for pid, found in cands.items()]
+        assert (got, n) == _line_by_line(pre, window)
+
+
+def test_the_line_memo_stays_bounded_and_changes_nothing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb_engine import prefilter as pf
+
+    pre = _hyperscan_table_prefilter()
+    _, single = pre._dbs()
+    window = b"\n".join(b"boom %d == %d" % (i % 50, i) for i in range(20_000))
+    expected = pre._per_line(window, single, {}, {})
+    monkeypatch.setattr(pf, "_LINE_MEMO", 7)
+    memo: pf._LineMemo = {}
+    assert pre._per_line(window, single, memo, {}) == expected
+    assert 0 < len(memo) <= 7
+
+
+def test_big_windows_go_a_segment_at_a_time_with_the_same_lines(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb_engine import prefilter as pf
+
+    pre = _hyperscan_table_prefilter()
+    sparse = b"".join(b"2026-01-01 10:00:%02d INFO request %d served\n" % (i % 60, i)
+                      for i in range(12_000))
+    dense = b"boom boom == == quiet QUIET timeout\n" * 20_000
+    window = sparse + dense + sparse + b"boom at the end"
+    assert len(sparse) > 2 * pf._SEGMENT and len(dense) > 2 * pf._SEGMENT
+    by_line: list[int] = []  # bytes sent line by line
+    original = pre._per_line
+    monkeypatch.setattr(pre, "_per_line", lambda *a: by_line.append(len(a[0])) or original(*a))
+    cands, n = pre.candidates(window)
+    assert abs(sum(by_line) - len(dense)) < 2 * pf._SEGMENT, "only the dense part, line by line"
+    ref, ref_n = _line_by_line(pre, window)
+    assert n == ref_n == window.count(b"\n") + 1
+    assert {pid: sorted(found) for pid, found in cands.items()} == {
+        pid: sorted(line for line, _ in found) for pid, found in ref}  # type: ignore[misc]
+    # Sparse segments, each scanned whole, find what one scan of the window does.
+    db = pre._dbs()[0]
+    assert pre.candidates(sparse * 3) == pf._numbered(
+        sparse * 3, pf._all_hits(db, sparse * 3, 1 << 40) or [], pre.entries)
+
+
+@pytest.fixture(scope="module")
+def hs_rules() -> RuleSet:
+    if not HAVE_HYPERSCAN:
+        pytest.skip("no hyperscan wheel on this platform")
+    pages, errors = collect([bundled_rules_dir(), PACKS[1]])
+    assert not errors
+    return RuleSet(compile_pages(pages, prefer_hyperscan=True))
+
+
+@pytest.mark.parametrize("path", _inputs(), ids=lambda p: p.name)
+def test_tiny_segments_give_identical_reports(
+    hs_rules: RuleSet, path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    normal = hs_rules.diagnose(text, explain=True, min_confidence=0.0).to_dict(explain=True)
+    # Every window is cut into segments of a few lines; any match in a sample is dense.
+    monkeypatch.setattr("kb_engine.prefilter._SEGMENT", 300)
+    monkeypatch.setattr("kb_engine.prefilter._SAMPLE", 79)
+    segmented = hs_rules.diagnose(text, explain=True, min_confidence=0.0).to_dict(explain=True)
+    assert segmented == normal

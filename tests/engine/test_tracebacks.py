@@ -96,3 +96,61 @@ def test_every_line_carries_a_log_prefix(prefix: str) -> None:
 ])
 def test_module_names_from_paths(path: str, module: str) -> None:
     assert module_of(path) == module
+
+
+def _chain(n: int) -> list[str]:
+    out = []
+    for k in range(n):
+        out += ["Traceback (most recent call last):",
+                f'  File "/app/orders/retry.py", line {k + 1}, in attempt_{k}', "    return send()",
+                f"orders.exceptions.RetryError: attempt {k}", "",
+                "During handling of the above exception, another exception occurred:", ""]
+    return [*out[:-3], "ERROR " * 150 + "== " * 40]
+
+
+def test_a_long_chain_and_a_huge_traceback() -> None:
+    lines = _chain(80)
+    tb = parse_traceback(lines, 0)
+    assert tb is not None and len(tb.exceptions) == 80
+    assert [e.chain for e in tb.exceptions] == [None] + ["context"] * 79
+    assert tb.last_line == len(lines) - 2
+    assert all(e.frames[0].code == "return send()" for e in tb.exceptions)
+    huge = ["Traceback (most recent call last):"]
+    for k in range(20_000):
+        huge += [f'  File "/app/walk.py", line {k % 97 + 1}, in walk_{k % 13}', "    return walk()"]
+    assert parse_traceback([*huge, "RecursionError: too deep"], 0) is None  # past 5,000 lines
+    short = parse_traceback([*huge[:4001], "RecursionError: too deep"], 0)
+    assert short is not None and short.final is not None and len(short.final.frames) == 2000
+
+
+def test_window_lines_parse_as_a_list_does() -> None:
+    from kb_engine.windows import WindowLines
+
+    texts = [*_chain(30), "", *run_python("def r(): r()\nr()"), "INFO next",
+             *run_python("raise ExceptionGroup('g', [ValueError('a'), OSError('b')])"),
+             "Traceback (most recent call last):", "bad \udcff bytes", "x" * 70_000]
+    window = "\n".join(texts).encode("utf-8", "surrogateescape")
+    lines = WindowLines(window)
+    as_list = window.decode("utf-8", "replace").split("\n")
+    for i, text in enumerate(as_list):
+        if text.endswith("(most recent call last):"):
+            assert parse_traceback(lines, i) == parse_traceback(as_list, i), i
+
+
+def test_remembered_frames_and_exceptions_are_fresh_objects(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb_engine import tracebacks
+
+    lines = _chain(10)
+    first = parse_traceback(lines, 0)
+    assert first is not None
+    first.exceptions[0].frames[0].code = "changed"
+    first.exceptions[0].detail.append("changed")
+    again = parse_traceback(lines, 0)
+    assert again is not None and again.exceptions[0].frames[0].code == "return send()"
+    assert again.exceptions[0].detail == []
+    monkeypatch.setattr(tracebacks, "_frame_memo", {})
+    monkeypatch.setattr(tracebacks, "_exc_memo", {})
+    monkeypatch.setattr(tracebacks, "_MEMO_MAX", 2)  # the memos start over: same answers
+    assert parse_traceback(lines, 0) == again
+    assert len(tracebacks._frame_memo) <= 2 and len(tracebacks._exc_memo) <= 2

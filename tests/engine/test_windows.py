@@ -64,3 +64,23 @@ def test_progress_bars_ended_by_lone_crs_stream_as_lines() -> None:
     expected = clean_bytes(data[:-1]).split(b"\n")
     got = b"\n".join(windows(_stream(data, 1 << 20))).split(b"\n")
     assert got == expected
+
+
+def test_lines_read_in_order_are_those_read_one_by_one() -> None:
+    from kb_engine.windows import capped_line_blocks, capped_lines
+
+    pieces = [b"", b"plain", b"caf\xc3\xa9", b"cut \xe2\x82", b"\xff\xfe bad", b"\r",
+              b"\xf0\x9f\x94\xa5", b"y" * 5000, b"z" * (MAX_LINE_BYTES - 1), b"z" * MAX_LINE_BYTES,
+              b"w" * (MAX_LINE_BYTES + 3) + b"\xc3\xa9", b"v" * (2 * MAX_LINE_BYTES + 1)]
+    lines = [pieces[(i * 7) % len(pieces)] + pieces[(i * 3) % len(pieces)] for i in range(400)]
+    window = b"\n".join(lines)
+    expected = [line[:MAX_LINE_BYTES].decode("utf-8", "replace") for line in lines]
+    in_order = WindowLines(window)
+    assert list(in_order.iter_from(0, len(lines) + 5)) == expected
+    scattered = WindowLines(window, {7: window.index(lines[7])})
+    order = list(range(0, len(lines), 13)) + list(range(len(lines) - 1, -1, -1))
+    assert [scattered[i] for i in order] == [expected[i] for i in order]
+    for data in (window, window + b"\n", b"\n" + window, b"v" * (3 * MAX_LINE_BYTES), b"\n\n"):
+        blocks = [(start + sum(len(t) + 1 for t in texts[:k]), t)
+                  for start, texts in capped_line_blocks(data) for k, t in enumerate(texts)]
+        assert blocks == list(capped_lines(data))
