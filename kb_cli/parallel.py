@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from kb_engine import Report, RuleSet
+from kb_engine.hits import Kept
 from kb_engine.parts import PartialScan, safe_split
 
 MIN_PARALLEL_BYTES = 48 << 20
@@ -97,9 +98,10 @@ def _work(
     rules: RuleSet, fd: int, queue: int, segs: list[tuple[int, int]], tick: Callable[[int], None]
 ) -> dict[int, PartialScan]:
     done: dict[int, PartialScan] = {}
+    kept = Kept()  # segments are taken in input order: later ones keep what caps leave
     while token := os.read(queue, 1):
         start, end = segs[token[0]]
-        done[token[0]] = rules.scan_part(_chunks(fd, start, end, tick))
+        done[token[0]] = rules.scan_part(_chunks(fd, start, end, tick), kept)
     return done
 
 

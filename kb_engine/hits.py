@@ -49,6 +49,19 @@ class SigHits:
 
 
 @dataclass
+class Kept:
+    """What the parts one process scanned before kept (``kb_engine.parts``). A later part
+    of the same process keeps only what the caps leave: everything it would keep beyond
+    them lies after at least as many kept items, so the merge would drop it anyway, and
+    memory stays flat however many parts a big log is cut into."""
+
+    hits: dict[int, int] = field(default_factory=dict)  # signature id -> hits kept
+    line_hits: dict[tuple[int, int], int] = field(default_factory=dict)
+    tracebacks: int = 0
+    foreign_blocks: int = 0
+
+
+@dataclass
 class ScanResult:
     """Everything matching found; scoring turns it into diagnoses."""
 

@@ -32,6 +32,7 @@ from .hits import (
     MAX_HITS_PER_SIG,
     MAX_LINE_HITS,
     Hit,
+    Kept,
     ScanResult,
     SigHits,
     named_groups,
@@ -55,9 +56,12 @@ _ERROR_LINE = re.compile(r"\b(?:ERROR|CRITICAL|FATAL|Error|Exception)\b")
 
 
 class Scanner:
-    def __init__(self, rules: CompiledRules, *, use_prefilter: bool = True) -> None:
+    def __init__(
+        self, rules: CompiledRules, *, use_prefilter: bool = True, kept: Kept | None = None
+    ) -> None:
         self.rules = rules
         self.use_prefilter = use_prefilter
+        self.kept = kept or Kept()
         self.sig_hits: dict[int, SigHits] = {}
         self.line_hits: dict[tuple[int, int], list[int]] = {}  # (sid, sub) -> lines
         self.tracebacks: list[Traceback] = []
@@ -94,7 +98,7 @@ class Scanner:
                     break
         tb_lines: set[int] = set()
         for local in sorted(candidates.pop(PROBE_TB_HEADER, {})):
-            if local in tb_lines or len(self.tracebacks) >= MAX_TRACEBACKS:
+            if local in tb_lines:  # past MAX_TRACEBACKS still parsed: hits, not kept
                 continue
             tb = parse_traceback(lines, local)
             if tb:
@@ -113,7 +117,7 @@ class Scanner:
                 if local not in tb_lines and foreign.confirm(kind, lines[local]):
                     marks[local] = kind
         for first, last, kind in foreign.blocks(marks, lines):
-            if len(self.foreign_blocks) < MAX_FOREIGN_BLOCKS:
+            if len(self.foreign_blocks) + self.kept.foreign_blocks < MAX_FOREIGN_BLOCKS:
                 self.foreign_blocks.append((base + first, base + last, kind))
         self._confirm_probes(candidates, base, lines, tb_lines)
 
@@ -178,8 +182,9 @@ class Scanner:
                     if sig.kind == "regex":
                         self._regex_hit(sig, base + local, line)
                     else:
-                        hits = self.line_hits.setdefault((sig.sid, probe.sub), [])
-                        if len(hits) < MAX_LINE_HITS:
+                        key = (sig.sid, probe.sub)
+                        hits = self.line_hits.setdefault(key, [])
+                        if len(hits) + self.kept.line_hits.get(key, 0) < MAX_LINE_HITS:
                             hits.append(base + local)
                             self.line_text[base + local] = line[:MAX_EVIDENCE_TEXT]
             except Exception as exc:  # a broken rule must not take the diagnosis down
@@ -199,10 +204,11 @@ class Scanner:
     def _add_traceback(self, tb: Traceback, base: int, lines: WindowLines) -> None:
         first = tb.first_line
         shift_traceback(tb, base)
-        self.tracebacks.append(tb)
-        for exc in tb.exceptions:
-            self.line_text[exc.line] = lines[exc.line - base][:MAX_EVIDENCE_TEXT]
-        self.line_text[tb.first_line] = lines[first][:MAX_EVIDENCE_TEXT]
+        if len(self.tracebacks) + self.kept.tracebacks < MAX_TRACEBACKS:
+            self.tracebacks.append(tb)
+            for exc in tb.exceptions:
+                self.line_text[exc.line] = lines[exc.line - base][:MAX_EVIDENCE_TEXT]
+            self.line_text[tb.first_line] = lines[first][:MAX_EVIDENCE_TEXT]
         final = tb.final
         rules = self.rules
         for exc in tb.exceptions:
@@ -285,7 +291,8 @@ class Scanner:
         sh = self.sig_hits.get(sig.sid)
         if sh is None:
             sh = self.sig_hits[sig.sid] = SigHits()
-        if len(sh.hits) >= MAX_HITS_PER_SIG:  # counted, not kept: memory stays flat
+        if len(sh.hits) + self.kept.hits.get(sig.sid, 0) >= MAX_HITS_PER_SIG:
+            # counted, not kept: memory stays flat
             sh.count += 1
             return
         text = line[:MAX_EVIDENCE_TEXT]

@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .compiled import CompiledRules
-from .hits import MAX_HITS_PER_SIG, MAX_LINE_HITS, ScanResult, SigHits
+from .hits import MAX_HITS_PER_SIG, MAX_LINE_HITS, Kept, ScanResult, SigHits
 from .masks import masked, remember
-from .matcher import Scanner
+from .matcher import MAX_FOREIGN_BLOCKS, MAX_TRACEBACKS, Scanner
 from .matcher import shift_traceback as _shift_tb
 from .scoring import failure_texts
 from .tracebacks import Traceback
@@ -39,8 +39,12 @@ class PartialScan:
     masked: dict[str, str] = field(default_factory=dict)  # texts ranking will mask
 
 
-def scan_part(rules: CompiledRules, chunks: Iterable[bytes]) -> PartialScan:
-    scanner = Scanner(rules)
+def scan_part(
+    rules: CompiledRules, chunks: Iterable[bytes], kept: Kept | None = None
+) -> PartialScan:
+    """Scan one part. ``kept``: what this process's earlier parts of the same input kept,
+    updated with this part's (pass one per process, parts in input order)."""
+    scanner = Scanner(rules, kept=kept)
     total = 0
 
     def counted() -> Iterable[bytes]:
@@ -50,6 +54,13 @@ def scan_part(rules: CompiledRules, chunks: Iterable[bytes]) -> PartialScan:
             yield c
 
     scanner.feed(counted())
+    if kept is not None:
+        for sid, sh in scanner.sig_hits.items():
+            kept.hits[sid] = kept.hits.get(sid, 0) + len(sh.hits)
+        for key, lines in scanner.line_hits.items():
+            kept.line_hits[key] = kept.line_hits.get(key, 0) + len(lines)
+        kept.tracebacks += len(scanner.tracebacks)
+        kept.foreign_blocks += len(scanner.foreign_blocks)
     return PartialScan(
         sig_hits=scanner.sig_hits, line_hits=scanner.line_hits, tracebacks=scanner.tracebacks,
         foreign_blocks=scanner.foreign_blocks, versions=scanner.versions,
@@ -86,10 +97,11 @@ def merge(rules: CompiledRules, parts: list[PartialScan]) -> ScanResult:
         for key, lines in part.line_hits.items():
             got = sc.line_hits.setdefault(key, [])
             got.extend(ln + offset for ln in lines[: MAX_LINE_HITS - len(got)])
-        for tb in part.tracebacks:
-            _shift_tb(tb, offset)
+        for tb in part.tracebacks[: MAX_TRACEBACKS - len(sc.tracebacks)]:  # first N, as
+            _shift_tb(tb, offset)  # one scan keeps them
             sc.tracebacks.append(tb)
-        sc.foreign_blocks += [(a + offset, b + offset, k) for a, b, k in part.foreign_blocks]
+        sc.foreign_blocks += [(a + offset, b + offset, k) for a, b, k in
+                              part.foreign_blocks[: MAX_FOREIGN_BLOCKS - len(sc.foreign_blocks)]]
         for name, version in part.versions.items():
             sc.versions.setdefault(name, version)
         sc.warnings += [w for w in part.warnings if w not in sc.warnings]

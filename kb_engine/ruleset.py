@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .compiled import CompiledRules
 from .errors import RuleError
+from .hits import Kept
 from .matcher import scan_text
 from .parts import PartialScan, merge, scan_part
 from .report import Report
@@ -38,9 +39,11 @@ class RuleSet:
         return rank(self.compiled, scan, top=top, min_confidence=min_confidence,
                     explain=explain)
 
-    def scan_part(self, chunks: Iterable[bytes]) -> PartialScan:
-        """Scan one part of a big input (for parallel scanning; see ``diagnose_parts``)."""
-        return scan_part(self.compiled, chunks)
+    def scan_part(self, chunks: Iterable[bytes], kept: Kept | None = None) -> PartialScan:
+        """Scan one part of a big input (for parallel scanning; see ``diagnose_parts``).
+        A process scanning several parts in input order passes the same ``Kept`` to each,
+        so that later parts keep only what the caps leave."""
+        return scan_part(self.compiled, chunks, kept)
 
     def diagnose_parts(
         self, parts: list[PartialScan], *, top: int = 5,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
 
-from kb_engine.parts import LOOKBACK_LINES, safe_split
+from kb_engine.hits import MAX_HITS_PER_SIG, Kept
+from kb_engine.matcher import MAX_TRACEBACKS
+from kb_engine.parts import LOOKBACK_LINES, PartialScan, safe_split
 from tests.support import RULES, rules
 
 BENIGN = sorted((RULES / "_corpus" / "benign").glob("*.log"))
@@ -97,3 +100,52 @@ def test_a_part_ending_in_crlf_counts_the_lines_a_whole_scan_does() -> None:
     whole = rules().diagnose(data).to_dict()
     parts = [rules().scan_part([data[:cut]]), rules().scan_part([data[cut:]])]
     assert rules().diagnose_parts(parts).to_dict() == whole
+
+
+def _many_failures() -> bytes:
+    """More tracebacks than MAX_TRACEBACKS and far more hits per signature than
+    MAX_HITS_PER_SIG, with record boundaries between them."""
+    pos = sorted(RULES.rglob("*.pos.log"))[::11]
+    filler = b"".join(f"2024-05-01 12:00:{i % 60:02d} INFO served {i}\n".encode()
+                      for i in range(LOOKBACK_LINES + 2))
+    blocks = [p.read_bytes() for p in pos]
+    return b"".join(blocks[i % len(blocks)] + filler for i in range(MAX_TRACEBACKS + 60))
+
+
+def _cut(data: bytes, n: int) -> list[bytes]:
+    cuts = [0]
+    for k in range(1, n):
+        c = safe_split(data, max(cuts[-1], len(data) * k // n))
+        if c is not None and c > cuts[-1]:
+            cuts.append(c)
+    cuts.append(len(data))
+    return [data[a:b] for a, b in itertools.pairwise(cuts)]
+
+
+def test_many_parts_over_every_cap_merge_to_the_whole_report_and_keep_little() -> None:
+    data = _many_failures()
+    whole_scan = rules().diagnose(data, explain=True)
+    assert whole_scan.to_dict()["input"]["lines"] > 10_000
+    pieces = _cut(data, 24)
+    assert len(pieces) >= 20
+    # Two processes taking turns, each passing its own Kept through its parts in order.
+    kept = [Kept(), Kept()]
+    parts = [rules().scan_part([p], kept[i % 2]) for i, p in enumerate(pieces)]
+    for k in kept:  # what a process holds stays within the caps, however many parts
+        assert k.tracebacks <= MAX_TRACEBACKS
+        assert max(k.hits.values()) <= MAX_HITS_PER_SIG
+    def most_hits(ps: list[PartialScan]) -> int:  # over parts, for the busiest signature
+        per: dict[int, int] = {}
+        for p in ps:
+            for sid, sh in p.sig_hits.items():
+                per[sid] = per.get(sid, 0) + len(sh.hits)
+        return max(per.values())
+
+    assert most_hits(parts) <= 2 * MAX_HITS_PER_SIG
+    merged = rules().diagnose_parts(parts, explain=True)
+    assert merged.to_dict(explain=True) == whole_scan.to_dict(explain=True)
+    # Without Kept every part keeps up to the caps: same answer, more memory.
+    loose = [rules().scan_part([p]) for p in pieces]
+    assert most_hits(loose) > 5 * MAX_HITS_PER_SIG
+    assert rules().diagnose_parts(loose, explain=True).to_dict(explain=True) == \
+        whole_scan.to_dict(explain=True)
