@@ -20,6 +20,9 @@ built on first use in each process, by the first window of SMALL_WINDOW bytes or
 (smaller ones, pastes, go through the automata alone until then). Past the
 literal-occurrence budget a window takes the shared bounded path, so pathological windows
 stay linear.
+
+``AhoCorasickPrefilter``, the automata alone, is the backend of last resort (RE2 refused
+the alternation) and the reference the RE2 path is tested against.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from typing import Any
 import re2
 
 from . import prefilter as _pf
-from .prefilter import AhoCorasickPrefilter, Candidates, LiteralTable, _escape, _record
+from .prefilter import Candidates, LiteralTable, Prefilter, _escape, _record
 from .windows import capped_lines
 
 _core: Any = getattr(re2, "_re2", None)
@@ -132,6 +135,43 @@ def present_literals(data: bytes, literals: tuple[bytes, ...]) -> set[bytes]:
             remaining = tuple(lit for lit in remaining if lit not in here)
             pos = start + 1
     return found
+
+
+class AhoCorasickPrefilter(Prefilter):
+    """Portable backend: pyahocorasick over the window decoded as latin-1 (1 byte = 1 char)."""
+
+    def __init__(self, table: LiteralTable) -> None:
+        import ahocorasick
+
+        super().__init__(table)
+        self._exact: Any = None
+        self._caseless: Any = None
+        exact = [(e.expr, i) for i, e in enumerate(self.entries) if not e.caseless]
+        caseless = [(e.expr, i) for i, e in enumerate(self.entries) if e.caseless]
+        for name, items in (("_exact", exact), ("_caseless", caseless)):
+            if items:
+                auto = ahocorasick.Automaton()
+                for lit, i in items:
+                    auto.add_word(lit.decode("latin-1"), i)
+                auto.make_automaton()
+                setattr(self, name, auto)
+
+    def candidates(self, window: bytes) -> tuple[Candidates, int]:
+        if not window:
+            return {}, 1  # one empty line
+        budget = _pf._budget(window)
+        hits: list[tuple[int, int]] = []
+        for auto, hay in ((self._exact, window), (self._caseless, None)):
+            if auto is None:
+                continue
+            if hay is None:
+                hay = window.lower()
+            for end, idx in auto.iter(hay.decode("latin-1")):
+                hits.append((end + 1, idx))
+                if len(hits) > budget:
+                    cands = self._bounded(window, range(len(self.entries)))
+                    return cands, window.count(b"\n") + 1
+        return _pf._numbered(window, hits, self.entries)
 
 
 class Re2LiteralPrefilter(AhoCorasickPrefilter):

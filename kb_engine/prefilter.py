@@ -350,43 +350,6 @@ def _demote_rejected(entries: list[Entry]) -> list[Entry]:
     return out
 
 
-class AhoCorasickPrefilter(Prefilter):
-    """Portable backend: pyahocorasick over the window decoded as latin-1 (1 byte = 1 char)."""
-
-    def __init__(self, table: LiteralTable) -> None:
-        import ahocorasick
-
-        super().__init__(table)
-        self._exact: Any = None
-        self._caseless: Any = None
-        exact = [(e.expr, i) for i, e in enumerate(self.entries) if not e.caseless]
-        caseless = [(e.expr, i) for i, e in enumerate(self.entries) if e.caseless]
-        for name, items in (("_exact", exact), ("_caseless", caseless)):
-            if items:
-                auto = ahocorasick.Automaton()
-                for lit, i in items:
-                    auto.add_word(lit.decode("latin-1"), i)
-                auto.make_automaton()
-                setattr(self, name, auto)
-
-    def candidates(self, window: bytes) -> tuple[Candidates, int]:
-        if not window:
-            return {}, 1  # one empty line
-        budget = _budget(window)
-        hits: list[tuple[int, int]] = []
-        for auto, hay in ((self._exact, window), (self._caseless, None)):
-            if auto is None:
-                continue
-            if hay is None:
-                hay = window.lower()
-            for end, idx in auto.iter(hay.decode("latin-1")):
-                hits.append((end + 1, idx))
-                if len(hits) > budget:
-                    cands = self._bounded(window, range(len(self.entries)))
-                    return cands, window.count(b"\n") + 1
-        return _numbered(window, hits, self.entries)
-
-
 def build(table: LiteralTable, prefer_hyperscan: bool = True) -> Prefilter:
     if prefer_hyperscan and HAVE_HYPERSCAN:
         return HyperscanPrefilter(table)
@@ -397,4 +360,6 @@ def build(table: LiteralTable, prefer_hyperscan: bool = True) -> Prefilter:
     try:  # RE2 finds the lines, the automata name them: several times pyahocorasick's speed
         return Re2LiteralPrefilter(table)
     except re2.error:  # pragma: no cover - RE2 refused the literal alternation
+        from .fallback import AhoCorasickPrefilter
+
         return AhoCorasickPrefilter(table)

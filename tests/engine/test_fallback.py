@@ -16,7 +16,12 @@ from kb_engine import RuleSet, cleanup
 from kb_engine import prefilter as pf
 from kb_engine.cleanup import clean_bytes
 from kb_engine.compiled import compile_pages
-from kb_engine.fallback import SMALL_WINDOW, Re2LiteralPrefilter, present_literals
+from kb_engine.fallback import (
+    SMALL_WINDOW,
+    AhoCorasickPrefilter,
+    Re2LiteralPrefilter,
+    present_literals,
+)
 from kb_engine.loader import bundled_rules_dir, collect
 from tests.support import PACKS
 from tests.support import sample_inputs as _inputs
@@ -178,7 +183,7 @@ def test_sample_logs_same_lines_as_the_reference(rules: RuleSet, path: Path) -> 
     window = clean_bytes(path.read_bytes())
     pre = rules.compiled.prefilter
     _check(pre, window)
-    automaton = pf.AhoCorasickPrefilter.candidates(pre, window)  # the backend it replaces
+    automaton = AhoCorasickPrefilter.candidates(pre, window)  # the backend it replaces
     cands, n = pre.candidates(window)
     assert {k: set(v) for k, v in cands.items()} == {k: set(v) for k, v in automaton[0].items()}
     assert n == automaton[1]

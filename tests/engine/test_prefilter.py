@@ -9,8 +9,9 @@ import pytest
 from kb_engine import RuleSet
 from kb_engine.cleanup import clean_bytes
 from kb_engine.compiled import compile_pages
+from kb_engine.fallback import AhoCorasickPrefilter
 from kb_engine.loader import bundled_rules_dir, collect
-from kb_engine.prefilter import HAVE_HYPERSCAN, AhoCorasickPrefilter, HyperscanPrefilter
+from kb_engine.prefilter import HAVE_HYPERSCAN, HyperscanPrefilter
 from tests.support import PACKS
 from tests.support import sample_inputs as _inputs
 
