@@ -320,6 +320,10 @@ def pool_burst(python: str, module: str) -> dict[str, object]:
             rs = await asyncio.gather(*(c.get(f"/orders/{i}") for i in BURST_IDS))
             result["burst"] = [r.status_code for r in rs]
             result["burst_seconds"] = round(time.monotonic() - started, 2)
+        # A new client: the burst's keep-alive connections may sit idle as long as uvicorn's
+        # keep-alive timeout (5 s) and be closed by the server just as they are reused
+        # (httpx.ReadError on a loaded machine).
+        async with httpx.AsyncClient(base_url=srv.url, timeout=30) as c:
             result["pool_after"] = (await c.get("/debug/pool")).json()
             result["after"] = (await c.get("/orders/1")).status_code
 
