@@ -122,7 +122,10 @@ def _run_reload(mode: str) -> str:
         srv.wait_exit(20)
     else:
         srv.wait_for("Application startup complete", 20)
-    return scrub_paths(srv.stop(), APPS)
+    # Only the reloader is signalled: it stops the worker with one SIGTERM. A group-wide
+    # SIGINT (Ctrl+C) reaches the worker twice (from the terminal and from the reloader),
+    # and uvicorn's second signal forces an exit that may skip the lifespan shutdown lines.
+    return scrub_paths(srv.stop(group=False), APPS)
 
 
 def reload_app_object() -> str:

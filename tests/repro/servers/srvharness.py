@@ -104,10 +104,15 @@ class Server:
             time.sleep(0.1)
         return False
 
-    def stop(self, sig: int = signal.SIGINT, timeout: float = 10.0) -> str:
+    def stop(self, sig: int = signal.SIGINT, timeout: float = 10.0, group: bool = True) -> str:
+        """Signal the server (its whole process group, as Ctrl+C does, unless ``group`` is
+        False), wait, and return its log."""
         if self.proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, sig)
+                if group:
+                    os.killpg(self.proc.pid, sig)
+                else:
+                    os.kill(self.proc.pid, sig)
             try:
                 self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
