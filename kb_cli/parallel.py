@@ -25,8 +25,8 @@ from kb_engine.parts import PartialScan, safe_split
 MIN_PARALLEL_BYTES = 48 << 20
 TUNE_BYTES = 16 << 20  # inputs big enough for tune_allocator to pay for its 4 ms
 CHUNK = 1 << 20
-# Small enough that the process finishing last waits little, big enough that a segment's
-# fixed costs (a scanner, a part to merge) stay noise; a pipe token is one byte.
+# The smallest segment: small enough that the process finishing last waits little, big
+# enough that a segment's fixed costs (a scanner, a part to merge) stay noise.
 SEGMENT_BYTES = 4 << 20
 MAX_SEGMENTS = 64
 _SPLIT_SEARCH = 1 << 20
@@ -68,19 +68,27 @@ def _chunks(fd: int, start: int, end: int, tick: Callable[[int], None]) -> Itera
 
 
 def segments(fd: int, size: int) -> list[tuple[int, int]]:
-    """[start, end) offsets covering the file, cut only where ``safe_split`` allows; a
-    stretch with no safe place stays with its neighbour."""
-    count = max(2, min(MAX_SEGMENTS, size // SEGMENT_BYTES))
+    """[start, end) offsets covering the file, cut only where ``safe_split`` allows (a
+    stretch with no safe place stays with its neighbour). Sizes shrink as the file goes:
+    each a quarter of what is left, down to SEGMENT_BYTES. So there are few parts to hold
+    until the merge, yet small ones at the end, where the two processes finish together."""
     cuts = [0]
-    for k in range(1, count):
-        near = size * k // count
-        if near <= cuts[-1]:
-            continue
+    search_from = 0
+    while len(cuts) < MAX_SEGMENTS:
+        step = max(min(SEGMENT_BYTES, size // 2), (size - cuts[-1]) // 4)  # >= 2 parts
+        near = max(search_from, cuts[-1] + step)
+        if near >= size:
+            break
         lo = max(0, near - _LOOKBACK_BYTES)  # safe_split looks at the lines before a cut
         found = safe_split(os.pread(fd, near - lo + _SPLIT_SEARCH + 1, lo), near - lo,
                            starts_input=lo == 0)
-        if found is not None and cuts[-1] < lo + found < size:
-            cuts.append(lo + found)
+        if found is None:  # no safe place within 1 MB: look further on
+            search_from = near + _SPLIT_SEARCH
+            continue
+        if lo + found >= size:
+            break
+        cuts.append(lo + found)
+        search_from = 0
     cuts.append(size)
     return list(itertools.pairwise(cuts))
 
