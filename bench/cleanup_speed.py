@@ -8,9 +8,10 @@ cut at a newline as ``kb_engine.windows`` cuts them:
 - the first window of ``mixed-10m.log`` (a normal log: a few hundred escapes and CRs);
 - the first window of ``adv-repeat-10m.log`` (no cleanup marker at all).
 
-The reference is ``reference_clean_bytes`` from ``tests/engine/test_cleanup.py`` (standard
-library only), and each window's two outputs are compared. Needs the generated logs
-(``python bench/run.py --quick`` or ``bench/generate.py``); missing ones are skipped.
+The baseline is ``clean_bytes`` of ``kb_engine/cleanup.py`` as of commit be8e17f, read from
+git history (no copy in the tree), and each window's two outputs are compared. Needs the
+git history and the generated logs (``python bench/run.py --quick`` or
+``bench/generate.py``); missing logs are skipped.
 
     python bench/cleanup_speed.py [--repeat 15]
 """
@@ -27,11 +28,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.baseline import module_at  # noqa: E402
 from kb_engine.cleanup import clean_bytes  # noqa: E402
 from kb_engine.windows import WINDOW_BYTES  # noqa: E402
-from tests.engine.test_cleanup import reference_clean_bytes  # noqa: E402
 
 LOGS = ROOT / "bench" / "data" / "logs"
+BASELINE = "be8e17f"  # the last commit before the bulk paths
 
 
 def windows(data: bytes, limit: int | None = None) -> list[bytes]:
@@ -60,6 +62,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
+    reference_clean_bytes = module_at(BASELINE, "kb_engine/cleanup.py").clean_bytes
     cases = [("adv-chars", "adv-chars-10m.log", None), ("normal (mixed)", "mixed-10m.log", 1),
              ("no markers", "adv-repeat-10m.log", 1)]
     print(f"{'window':<22}{'MB':>6}{'old ms':>10}{'new ms':>10}{'old/new':>10}")

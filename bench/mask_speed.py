@@ -10,15 +10,15 @@ missing) and times, best of ``--repeat`` with the mask cache cleared before each
 - ``mask(line)`` for each line: one text at a time (ranking, pastes).
 
 The previous implementation (every mask in turn on each text, skipping a mask whose digit
-or literal is absent) is copied below. Both must give the same masks, or the script fails.
-Stdlib only; run ``python -m compileall -q kb_engine`` first when bytecode writing is off.
+or literal is absent) is read from git history (``bench/baseline.py``). Both must give the
+same masks, or the script fails. Run ``python -m compileall -q kb_engine`` first when
+bytecode writing is off.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -27,49 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.baseline import module_at  # noqa: E402
 from kb_engine import masks  # noqa: E402
 
-# --- the previous implementation (be8e17f) ---
-_DIGIT = re.compile(r"\d")
-_NEEDS_DIGIT = frozenset({"TIMESTAMP", "TIME", "DATE", "HEX", "IP", "PID", "PORT", "NUM"})
-_NEEDS: dict[str, tuple[str, ...]] = {
-    "TIMESTAMP": ("-",), "TIME": (":",), "DATE": ("-",), "UUID": ("-",), "HEX": ("0x",),
-    "IP": (".",), "PATH": ("/", "\\"), "PID": ("pid", "process"), "PORT": ("port ",),
-}
-_old_known: dict[str, str] = {}
-
-
-def _old_mask_text(text: str) -> str:
-    ascii_text = text.isascii()
-    digit = _DIGIT.search(text) is not None
-    for name, pattern in masks.MASKS:
-        if name in _NEEDS_DIGIT and not digit:
-            continue
-        needs = _NEEDS.get(name)
-        if needs is not None and (ascii_text or name != "PID"):
-            hay = text.lower() if name == "PID" else text
-            if not any(n in hay for n in needs):
-                continue
-        masked_text = pattern.sub(f"<{name}>", text)
-        if masked_text != text:
-            text = masked_text
-            digit = _DIGIT.search(text) is not None
-    return text
-
-
-def old_mask(text: str) -> str:
-    text = text[: masks.MAX_MASKED_LEN]
-    got = _old_known.get(text)
-    if got is None:
-        got = _old_mask_text(text)
-        if len(_old_known) >= masks._KNOWN_MAX:
-            _old_known.clear()
-        _old_known[text] = got
-    return got
-
-
-def old_masked(texts: list[str]) -> dict[str, str]:
-    return {t[: masks.MAX_MASKED_LEN]: old_mask(t) for t in texts}
+BASELINE = "be8e17f"  # the last commit before batch masking
 
 
 # --- inputs ---
@@ -135,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     def clear_new() -> None:
         masks._known.clear()
 
-    want = old_masked(lines)
+    previous = module_at(BASELINE, "kb_engine/masks.py")
+    want = previous.masked(lines)
     clear_new()
     if masks.masked(lines) != want:
         print("FAIL: masked() differs from the previous implementation", file=sys.stderr)
@@ -146,9 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     rows = [
-        ("masked(lines)", best(lambda: old_masked(lines), _old_known.clear, args.repeat),
+        ("masked(lines)", best(lambda: previous.masked(lines), previous._known.clear, args.repeat),
          best(lambda: masks.masked(lines), clear_new, args.repeat)),
-        ("mask(line) each", best(lambda: [old_mask(t) for t in lines], _old_known.clear,
+        ("mask(line) each", best(lambda: [previous.mask(t) for t in lines], previous._known.clear,
                                  args.repeat),
          best(lambda: [masks.mask(t) for t in lines], clear_new, args.repeat)),
     ]

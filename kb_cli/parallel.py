@@ -20,7 +20,7 @@ from typing import Any
 
 from kb_engine import Report, RuleSet
 from kb_engine.hits import Kept
-from kb_engine.parts import PartialScan, safe_split
+from kb_engine.parts import SPLIT_SEARCH, PartialScan, safe_split
 
 MIN_PARALLEL_BYTES = 48 << 20
 TUNE_BYTES = 16 << 20  # inputs big enough for tune_allocator to pay for its 4 ms
@@ -29,7 +29,6 @@ CHUNK = 1 << 20
 # enough that a segment's fixed costs (a scanner, a part to merge) stay noise.
 SEGMENT_BYTES = 4 << 20
 MAX_SEGMENTS = 64
-_SPLIT_SEARCH = 1 << 20
 _LOOKBACK_BYTES = 64 << 10
 
 
@@ -80,10 +79,10 @@ def segments(fd: int, size: int) -> list[tuple[int, int]]:
         if near >= size:
             break
         lo = max(0, near - _LOOKBACK_BYTES)  # safe_split looks at the lines before a cut
-        found = safe_split(os.pread(fd, near - lo + _SPLIT_SEARCH + 1, lo), near - lo,
+        found = safe_split(os.pread(fd, near - lo + SPLIT_SEARCH + 1, lo), near - lo,
                            starts_input=lo == 0)
         if found is None:  # no safe place within 1 MB: look further on
-            search_from = near + _SPLIT_SEARCH
+            search_from = near + SPLIT_SEARCH
             continue
         if lo + found >= size:
             break

@@ -118,7 +118,7 @@ def merge(rules: CompiledRules, parts: list[PartialScan]) -> ScanResult:
 _RECORD_START = re.compile(rb"^(?:\d|\[|\{|(?:DEBUG|INFO|WARNING|WARN|NOTICE)\b)")
 _UNSAFE = (b"Traceback", b'File "', b"Error", b"Exception", b"at ", b"Caused by", b"panic",
            b"goroutine", b"During handling", b"The above exception", b"|", b"+-")
-_SEARCH = 1 << 20
+SPLIT_SEARCH = 1 << 20  # how far past ``near`` safe_split looks for a cut
 # An exception message's continuation ("[SQL: ...]" after a SQLAlchemy error) can look like
 # a record, but it never runs past tracebacks._MAX_DETAIL (40) lines after the exception
 # line, and the line before that always carries a marker (a frame, a caret, a header).
@@ -155,7 +155,7 @@ def safe_split(data: bytes, near: int, *, starts_input: bool = True) -> int | No
     start = data.find(b"\n", near)
     if start < 0:
         return None
-    limit = min(len(data), near + _SEARCH)
+    limit = min(len(data), near + SPLIT_SEARCH)
     prev_start = data.rfind(b"\n", 0, start) + 1
     run = _clean_run_before(data, prev_start - 1, starts_input)  # lines before ``prev``
     while 0 <= start < limit:

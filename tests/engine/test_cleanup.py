@@ -1,13 +1,13 @@
 """Cleanup: what it undoes, and that its fast paths give exactly what the plain version gives.
 
-``reference_clean_bytes`` below is cleanup as it was before the bulk paths (commit be8e17f,
-copied as it was): every step one after the other, each replace over the whole window.
+``reference_clean_bytes`` below is cleanup as it was before the bulk paths (commit be8e17f)
+in its plainest form: every step one after the other, each over the whole window.
 ``clean_bytes`` must equal it on every input: the logs in the repository, the adversarial
 benchmark windows, and seeded fuzz (at the real limits, and with limits so small that every
 bulk path runs on short strings); mutants of the fast paths must fail that fuzz.
 
 This module imports only the standard library and ``kb_engine`` (pytest for type checking
-alone): ``bench/cleanup_speed.py`` times the reference from here.
+alone).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kb_engine import cleanup
 from kb_engine.cleanup import clean_bytes, clean_text
@@ -31,10 +31,9 @@ ADV_LOGS = ROOT / "bench" / "data" / "logs"
 # What cleanup does to CRs: a CRLF or a lone CR ends a line (the reference for the tests).
 CR = re.compile(rb"\r\n?")
 
-# -- the reference: kb_engine/cleanup.py as of be8e17f, names prefixed ----------------------
+# -- the reference: kb_engine/cleanup.py as of be8e17f, plain, names prefixed --------------
 # Every step one after the other, each replace over the whole window, each step run when
-# its marker occurs in the window as given (not as the earlier steps left it); escapes and
-# CRs by a walk or by the two regex passes, which give the same (tests below).
+# its marker occurs in the window as given (not as the earlier steps left it).
 _OLD_FENCE_LINE = re.compile(r"^\s*```[\w+-]*\s*$")
 _OLD_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#39;", "'"), ("&amp;", "&"))
 
@@ -67,111 +66,16 @@ _OLD_MARKERS: tuple[bytes, ...] = (
     b"\r", b"\x1b", b"<http", b"<ftp:", b"<mailto:", b"```",
     *(entity for entity, _ in _OLD_ENTITIES_B), *(smart for smart, _ in _OLD_SMART_B),
 )
-_old_marker_db: Any = None
-_old_no_hyperscan = False
-
-
-def _old_present_markers(data: bytes) -> set[bytes]:
-    """Which cleanup markers occur: one Hyperscan pass when available (CPython's multi-byte
-    substring search would take one pass per marker)."""
-    global _old_marker_db, _old_no_hyperscan
-    hyperscan: Any = None
-    if not _old_no_hyperscan:
-        try:
-            import hyperscan
-        except ImportError:  # pragma: no cover - platforms without the wheel
-            _old_no_hyperscan = True  # a failed import searches sys.path again: try it once
-    if hyperscan is None:
-        from kb_engine.fallback import present_literals
-
-        return present_literals(data, _OLD_MARKERS)  # one RE2 pass, not one search per marker
-    if _old_marker_db is None:
-        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        db.compile(expressions=[b"".join(b"\\x%02x" % c for c in m) for m in _OLD_MARKERS],
-                   ids=list(range(len(_OLD_MARKERS))), elements=len(_OLD_MARKERS),
-                   flags=[hyperscan.HS_FLAG_SINGLEMATCH] * len(_OLD_MARKERS))
-        _old_marker_db = db
-    found: set[bytes] = set()
-    _old_marker_db.scan(data, match_event_handler=lambda i, a, b, f, c: found.add(_OLD_MARKERS[i]))
-    return found
-
-
-# A few hundred CRs and escapes per window are the usual case (coloured or CRLF lines).
-_OLD_WALK_LIMIT = 4096
-
-
-def _old_walk_cr_ansi(data: bytes, cr: bool, esc: bool) -> bytes | None:
-    """CRs made newlines and ANSI escapes removed, by jumping from one to the next
-    (memchr speed) rather than running two regex passes over the whole window;
-    None when there are more than _OLD_WALK_LIMIT of them. Same result as
-    ``_OLD_ANSI_B.sub(b"", re.sub(rb"\\r\\n?", b"\\n", data))``: no escape sequence can start or
-    end inside ``\\r\\n``, and one that spans a CR removes it either way."""
-    find = data.find
-    pieces: list[bytes] = []
-    prev = 0
-    pos_cr = find(b"\r") if cr else -1
-    pos_esc = find(b"\x1b") if esc else -1
-    for _ in range(_OLD_WALK_LIMIT):
-        if pos_cr < 0 and pos_esc < 0:
-            pieces.append(data[prev:])
-            return b"".join(pieces)
-        if pos_esc < 0 or 0 <= pos_cr < pos_esc:
-            pieces.append(data[prev:pos_cr])
-            pieces.append(b"\n")
-            prev = pos_cr + 2 if data.startswith(b"\n", pos_cr + 1) else pos_cr + 1
-            pos_cr = find(b"\r", prev)
-            continue
-        m = _OLD_ANSI_B.match(data, pos_esc)
-        if m is not None:
-            pieces.append(data[prev:pos_esc])
-            prev = m.end()
-            if 0 <= pos_cr < prev:  # the sequence swallowed a CR
-                pos_cr = find(b"\r", prev)
-        pos_esc = find(b"\x1b", pos_esc + 1 if m is None else prev)
-    return None
-
-
-_OLD_ANSI_BLOCK = 256 * 1024
-
-
-def _old_strip_ansi_in_blocks(data: bytes) -> bytes:
-    """``_OLD_ANSI_B.sub(b"", data)`` a block at a time, so an escape storm never lists a
-    million pieces at once. Blocks are cut just before an ESC that does not start the
-    ``ESC \\`` terminator: no escape sequence can span such a cut (an OSC body holds no
-    ESC, and every other sequence starts at its ESC)."""
-    out: list[bytes] = []
-    start = 0
-    size = len(data)
-    while start < size:
-        cut = start + _OLD_ANSI_BLOCK
-        while cut < size:
-            cut = data.find(b"\x1b", cut)
-            if cut < 0 or not data.startswith(b"\x1b\\", cut):
-                break
-            cut += 2
-        if cut < 0 or cut >= size:
-            cut = size
-        out.append(_OLD_ANSI_B.sub(b"", data[start:cut]))
-        start = cut
-    return b"".join(out)
 
 
 def reference_clean_bytes(data: bytes) -> bytes:
-    """``clean_text`` for UTF-8 bytes; only the steps whose markers occur run, so a plain
-    log passes through at memory speed."""
-    found = _old_present_markers(data)
+    """Cleanup as be8e17f defined it, without its fast paths: the markers present in the
+    window as given decide the steps; CRs and escapes by the two regex passes (what its
+    walk and its storm path both equalled)."""
+    found = {m for m in _OLD_MARKERS if m in data}
     if not found:
         return data
-    cr, esc = b"\r" in found, b"\x1b" in found
-    if cr or esc:
-        walked = _old_walk_cr_ansi(data, cr, esc)
-        if walked is not None:
-            data = walked
-        else:  # thousands of them: whole-window passes are linear too, and quicker then
-            if cr:  # two C-level replaces: a regex sub would list every piece first
-                data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-            if esc:
-                data = _old_strip_ansi_in_blocks(data)
+    data = _OLD_ANSI_B.sub(b"", CR.sub(b"\n", data))  # no-ops without CRs and escapes
     for entity, char in _OLD_ENTITIES_B:
         if entity in found:
             data = data.replace(entity, char)
