@@ -10,7 +10,7 @@ import pydantic or re-validate YAML when no rule file changed.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -159,9 +159,10 @@ class Cause:
 class CompiledRules:
     pages: Mapping[str, dict[str, Any]]  # a lazy mapping when read from the cache
     sources: dict[str, str]  # page id -> rule file path
-    causes: list[Cause]
-    sigs: list[Sig]
-    probes: list[Probe]
+    # Lists when compiled, LazyLists when read from the cache (kb_engine.loader).
+    causes: Sequence[Cause]
+    sigs: Sequence[Sig]
+    probes: Sequence[Probe]
     prefilter: Prefilter  # every literal of every probe, one pass per window
     always_probes: list[int]  # probes without a usable literal: tried on every line
     exc_index: dict[str, list[int]]  # exception type suffix -> signature ids

@@ -171,7 +171,7 @@ class AhoCorasickPrefilter(Prefilter):
                 if len(hits) > budget:
                     cands = self._bounded(window, range(len(self.entries)))
                     return cands, window.count(b"\n") + 1
-        return _pf._numbered(window, hits, self.entries)
+        return _pf._numbered(window, hits, self.ids_of)
 
 
 class Re2LiteralPrefilter(AhoCorasickPrefilter):

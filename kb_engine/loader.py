@@ -2,30 +2,26 @@
 
 ``collect`` validates every file and returns all problems at once, each with
 ``path:line: field``. ``load_rules`` compiles a valid set and caches the
-compiled form on disk, keyed by every rule file's path, size and mtime, so a
-new process skips YAML and pydantic entirely when nothing changed.
+compiled form on disk (``kb_engine.rulecache``), keyed by every rule file's path,
+size and mtime, so a new process skips YAML and pydantic entirely when nothing
+changed.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import gc
 import os
-import pickle
-import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from . import rulecache
 from .errors import Location, RuleError, RuleSetError, RuleSyntaxError, RuleValidationError
 
 if TYPE_CHECKING:
-    from .compiled import CauseText, CompiledRules
     from .model import Page
     from .ruleset import RuleSet
 
-CACHE_FORMAT = "kb-cache-4"
 SAMPLE_SUFFIX = ".log"
 POLARITIES = ("pos", "neg")
 
@@ -43,7 +39,7 @@ def rule_files(dirs: Sequence[Path]) -> list[Path]:
 
 def _rule_paths(dirs: Sequence[Path | str]) -> list[str]:
     """``rule_files`` as strings: a new process walks a 5,000-rule pack on every start, so
-    no Path object per file."""
+    no Path object per file (and ``scandir`` builds the paths in C)."""
     out: list[str] = []
     for d in dirs:
         d = str(Path(d))  # normalised as before ("./x/" -> "x"): paths are shown to users
@@ -51,13 +47,32 @@ def _rule_paths(dirs: Sequence[Path | str]) -> list[str]:
             out.append(d)
             continue
         found: list[str] = []
-        for root, subdirs, names in os.walk(d):
-            subdirs[:] = [s for s in subdirs if not s.startswith(("_", "."))]
-            found += [os.path.join(root, n) for n in names
-                      if n.endswith(".yaml") and not n.startswith(("_", "."))]
+        _walk_rules(d, found)
         found.sort()
         out += found
     return out
+
+
+def _walk_rules(directory: str, found: list[str]) -> None:
+    """What ``os.walk`` would give: symlinked folders are listed, not entered."""
+    try:
+        it = os.scandir(directory)
+    except OSError:  # gone, unreadable or not a folder: no rules there
+        return
+    with it:
+        for entry in it:
+            name = entry.name
+            if name.startswith(("_", ".")):
+                continue
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if not is_dir:
+                if name.endswith(".yaml"):
+                    found.append(entry.path)
+            elif not entry.is_symlink():
+                _walk_rules(entry.path, found)
 
 
 class SampleFile(NamedTuple):
@@ -214,161 +229,6 @@ def _backend() -> bool:
     return os.environ.get("KB_PREFILTER", "auto").lower() != "ahocorasick"
 
 
-def _fingerprint(files: list[str]) -> str:
-    """What the compiled form depends on: kb's version and engine code, and every rule
-    file's path, size and mtime (a new, removed, edited or touched file changes it)."""
-    from . import __version__
-    from .prefilter import HAVE_HYPERSCAN
-
-    out = [f"{CACHE_FORMAT}|{sys.version}|{HAVE_HYPERSCAN and _backend()}|{__version__}"]
-    engine = os.path.dirname(os.path.abspath(__file__))
-    with os.scandir(engine) as it:  # any change to the engine's code invalidates the cache
-        for entry in sorted(it, key=lambda e: e.name):
-            if entry.name.endswith(".py"):
-                st = entry.stat()
-                out.append(f"{entry.name}|{st.st_size}|{st.st_mtime_ns}")
-    stat = os.stat
-    cwd = os.getcwd()
-    for f in files:
-        st = stat(f)
-        out.append(f"{os.path.join(cwd, f)}|{st.st_size}|{st.st_mtime_ns}")
-    return "\n".join(out)
-
-
-def _cache_key(fingerprint: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(fingerprint.encode("utf-8", "surrogateescape")).hexdigest()[:32]
-
-
-class LazyPages(Mapping[str, dict[str, Any]]):
-    """The runbook pages of a cached rule set, unpickled on first use: diagnosing never
-    reads them, so a new process does not pay for them."""
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._pages: dict[str, dict[str, Any]] | None = None
-
-    def _load(self) -> dict[str, dict[str, Any]]:
-        if self._pages is None:
-            with self._path.open("rb") as fh:
-                self._pages = pickle.load(fh)
-        return self._pages
-
-    def __getitem__(self, key: str) -> dict[str, Any]:
-        return self._load()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._load())
-
-    def __len__(self) -> int:
-        return len(self._load())
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (dict, (self._load(),))
-
-
-class CauseTexts:
-    """The explanation, fix and verify steps of a cached rule set's causes, kept out of the
-    file every start reads: only reported causes need them. The file holds one small pickle
-    per cause; a cause knows its (offset, length) and reads it on first use."""
-
-    def __init__(self, path: Path | None = None, data: bytes | None = None) -> None:
-        self._path = path
-        self._data = data
-
-    def _bytes(self) -> bytes:
-        if self._data is None:
-            assert self._path is not None
-            self._data = self._path.read_bytes()
-        return self._data
-
-    def texts(self, at: tuple[int, int]) -> CauseText:
-        got: CauseText = pickle.loads(self._bytes()[at[0]:at[0] + at[1]])
-        return got
-
-    def __reduce__(self) -> tuple[Any, ...]:  # pickled elsewhere: carry the texts along
-        return (CauseTexts, (None, self._bytes()))
-
-
-_TEXTS = "cause-texts"  # the persistent id of a cache's CauseTexts in its rules file
-
-
-def _read_cache(key: str, fingerprint: str) -> CompiledRules | None:
-    directory = cache_dir()
-    path = directory / f"rules-{key}.pickle"
-    pages = directory / f"pages-{key}.pickle"
-    texts = directory / f"texts-{key}.pickle"
-    # Unpickling creates some 100,000 objects for 5,000 rules: the cyclic GC would walk
-    # them all again and again while they are built (a third of the load time).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        with path.open("rb") as fh:
-            if pickle.load(fh) != fingerprint:  # the key is a hash: be exact
-                return None
-            unpickler = pickle.Unpickler(fh)
-            store = CauseTexts(texts)
-            unpickler.persistent_load = (  # type: ignore[method-assign]
-                lambda pid: store if pid == _TEXTS else None)
-            obj = unpickler.load()
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
-            TypeError, ValueError):
-        return None
-    finally:
-        if enabled:
-            gc.enable()
-    if type(obj).__name__ != "CompiledRules" or not pages.exists() or not texts.exists():
-        return None
-    obj.pages = LazyPages(pages)
-    return obj  # type: ignore[no-any-return]
-
-
-def _dump(directory: Path, name: str, write: Callable[[IO[bytes]], object]) -> None:
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".kb-", suffix=".tmp")
-    with os.fdopen(fd, "wb") as fh:
-        write(fh)
-    os.replace(tmp, directory / f"{name}.pickle")
-
-
-def _write_cache(key: str, fingerprint: str, compiled: CompiledRules) -> None:
-    directory = cache_dir()
-    store = CauseTexts()
-    blobs: list[bytes] = []
-    causes = []
-    offset = 0
-    for cause in compiled.causes:
-        blob = pickle.dumps(cause.text, protocol=pickle.HIGHEST_PROTOCOL)
-        causes.append(cause.with_texts_in(store, (offset, len(blob))))
-        blobs.append(blob)
-        offset += len(blob)
-    hot = dataclasses.replace(compiled, pages={}, causes=causes)
-
-    def write_hot(fh: IO[bytes]) -> None:
-        pickle.dump(fingerprint, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        pickler = pickle.Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL)
-        pickler.persistent_id = (  # type: ignore[method-assign]
-            lambda obj: _TEXTS if obj is store else None)
-        pickler.dump(hot)
-
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        # Pages and texts first: a rules file is only ever read when both exist.
-        _dump(directory, f"pages-{key}", lambda fh: pickle.dump(
-            dict(compiled.pages), fh, protocol=pickle.HIGHEST_PROTOCOL))
-        _dump(directory, f"texts-{key}", lambda fh: fh.write(b"".join(blobs)))
-        _dump(directory, f"rules-{key}", write_hot)
-        old = sorted(directory.glob("rules-*.pickle"), key=lambda p: p.stat().st_mtime)
-        for stale in old[:-8]:
-            stale.unlink(missing_ok=True)
-            for kind in ("pages-", "texts-"):
-                (stale.parent / stale.name.replace("rules-", kind, 1)).unlink(missing_ok=True)
-    except OSError:
-        return  # a read-only home must not break diagnosis
-
-
 def load_rules(
     paths: Sequence[Path | str] | None = None, *, include_bundled: bool = True,
     use_cache: bool = True, strict: bool = False,
@@ -382,9 +242,12 @@ def load_rules(
     from .ruleset import RuleSet
 
     dirs = ([bundled_rules_dir()] if include_bundled else []) + [Path(p) for p in paths or ()]
-    fingerprint = _fingerprint(_rule_paths(dirs)) if use_cache else ""
-    key = _cache_key(fingerprint) if use_cache else ""
-    compiled = _read_cache(key, fingerprint) if use_cache else None
+    from .prefilter import HAVE_HYPERSCAN
+
+    fingerprint = (rulecache.fingerprint(_rule_paths(dirs), HAVE_HYPERSCAN and _backend())
+                   if use_cache else "")
+    key = rulecache.cache_key(fingerprint) if use_cache else ""
+    compiled = rulecache.read(cache_dir(), key, fingerprint) if use_cache else None
     errors: list[RuleError] = []
     if compiled is None:
         from .compiled import compile_pages
@@ -394,7 +257,7 @@ def load_rules(
             raise RuleSetError(errors)
         compiled = compile_pages(pages, prefer_hyperscan=_backend())
         if use_cache and not errors:
-            _write_cache(key, fingerprint, compiled)
+            rulecache.write(cache_dir(), key, fingerprint, compiled)
     rules = RuleSet(compiled, dirs)
     rules.load_errors = errors
     return rules

@@ -314,5 +314,14 @@ def _by_line(
 
 def fingerprint(*parts: str) -> str:
     """A stable 12-hex-digit fingerprint of the masked parts."""
-    digest = hashlib.sha1("\x1f".join(mask(p) for p in parts).encode("utf-8", "replace"))
-    return digest.hexdigest()[:12]
+    got = _fingerprints.get(parts)
+    if got is None:  # a big log's thousands of failures are mostly the same few
+        digest = hashlib.sha1("\x1f".join(mask(p) for p in parts).encode("utf-8", "replace"))
+        got = digest.hexdigest()[:12]
+        if len(_fingerprints) >= _KNOWN_MAX:
+            _fingerprints.clear()
+        _fingerprints[parts] = got
+    return got
+
+
+_fingerprints: dict[tuple[str, ...], str] = {}

@@ -319,7 +319,8 @@ class Scanner:
 
     def _close_lines_sigs(self) -> None:
         """Decide multi-line signatures once every window has been seen."""
-        for sig in self.rules.sigs:
+        for sid in sorted({sid for sid, _ in self.line_hits}):  # not every rule's signatures
+            sig = self.rules.sigs[sid]
             if sig.kind != "lines" or sig.sid in self.failed_sigs:
                 continue
             per_sub = [self.line_hits.get((sig.sid, i)) for i in range(len(sig.patterns))]

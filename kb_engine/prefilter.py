@@ -22,12 +22,13 @@ from __future__ import annotations
 import bisect
 import contextlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, repeat
 from operator import is_
 from typing import Any
 
+from .lazy import LazyList
 from .windows import capped_line_blocks
 
 _hs: Any
@@ -112,7 +113,8 @@ class Prefilter:
     exact_pids: frozenset[int] = frozenset()
 
     def __init__(self, table: LiteralTable, with_regexes: bool = False) -> None:
-        self.entries = table.entries(with_regexes)
+        self.entries: Sequence[Entry] = table.entries(with_regexes)
+        self.ids_of = [e.ids for e in self.entries]  # what a hit needs, per entry
 
     def candidates(self, window: bytes) -> tuple[Candidates, int]:  # pragma: no cover
         """(probe id -> {line: offset}, number of lines in the window)."""
@@ -139,7 +141,7 @@ def _budget(window: bytes) -> int:
     return max(_BUDGET_MIN, len(window) // 80)
 
 
-def _numbered(window: bytes, hits: list[tuple[int, int]], entries: list[Entry],
+def _numbered(window: bytes, hits: list[tuple[int, int]], ids_of: Sequence[tuple[int, ...]],
               cands: Candidates | None = None, line0: int = 0, start: int = 0,
               end: int | None = None) -> tuple[Candidates, int]:
     """Candidates from (end offset, entry) hits, and the window's line count: the newlines
@@ -150,7 +152,7 @@ def _numbered(window: bytes, hits: list[tuple[int, int]], entries: list[Entry],
         to += start
         line += count(b"\n", prev, to)
         prev = to
-        _record(cands, entries[idx].ids, line, max(to - 1, 0))
+        _record(cands, ids_of[idx], line, max(to - 1, 0))
     return cands, line - line0 + count(b"\n", prev, len(window) if end is None else end) + 1
 
 
@@ -200,7 +202,8 @@ class HyperscanPrefilter(Prefilter):
             main = _compile([_hs_expr(e) for e in self.entries],
                             [_hs_flags(e, False) for e in self.entries])
         except _hs.error:  # some regex is beyond Hyperscan: find it, use its literals
-            self.entries = _demote_rejected(self.entries)
+            self.entries = _demote_rejected(list(self.entries))
+            self.ids_of = [e.ids for e in self.entries]
             main = _compile([_hs_expr(e) for e in self.entries],
                             [_hs_flags(e, False) for e in self.entries])
         self.exact_pids = frozenset(pid for e in self.entries if e.is_regex for pid in e.ids)
@@ -210,16 +213,21 @@ class HyperscanPrefilter(Prefilter):
         self._db: Any = None
         self._single: Any = None
 
-    def _dbs(self) -> tuple[Any, Any]:
+    def _main_db(self) -> Any:
         if self._db is None:
             self._db = _load(self.serialized)
+        return self._db
+
+    def _single_db(self) -> Any:
+        # Only dense windows need it: a normal log never loads it (half the load time).
+        if self._single is None:
             self._single = _load(self.serialized_single)
-        return self._db, self._single
+        return self._single
 
     def candidates(self, window: bytes) -> tuple[Candidates, int]:
         if not self.entries or not window:
             return {}, window.count(b"\n") + 1  # b"" is one empty line
-        db, single = self._dbs()
+        db = self._main_db()
         # Segments of whole lines (matches lie inside lines: kb_engine.hsexpr). After a dense
         # one, a segment with a dense sample goes line by line without spending the budget.
         cands: Candidates = {}
@@ -236,9 +244,10 @@ class HyperscanPrefilter(Prefilter):
                 hits = _all_hits(db, view[start:end], budget)
             dense = hits is None
             if hits is None:
-                line += self._per_line(window[start:end], single, memo, cands, line, start)[1]
+                line += self._per_line(window[start:end], self._single_db(), memo, cands, line,
+                                       start)[1]
             else:
-                line += _numbered(window, hits, self.entries, cands, line, start, end)[1]
+                line += _numbered(window, hits, self.ids_of, cands, line, start, end)[1]
             start = end + 1
         return cands, line
 
@@ -248,7 +257,7 @@ class HyperscanPrefilter(Prefilter):
         costs one call plus one callback per entry it holds, however often it repeats it
         (a line seen before, a lookup in ``memo``). Only a line's first MAX_LINE_BYTES are
         scanned: signatures see no more of it. Lines from ``line0``, offsets from ``off0``."""
-        ids_of = [e.ids for e in self.entries]
+        ids_of = self.ids_of
         found: list[tuple[int, int]] = []
 
         def on_match(idx: int, _from: int, to: int, _flags: int, _ctx: Any) -> None:
@@ -281,7 +290,10 @@ class HyperscanPrefilter(Prefilter):
         return cands, line - line0
 
     def __getstate__(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k not in ("_db", "_single")}
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_db", "_single")}
+        if not isinstance(self.entries, LazyList):  # a scan reads ids_of, not entries
+            state["entries"] = LazyList(self.entries, Entry)
+        return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)

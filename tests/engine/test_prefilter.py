@@ -119,7 +119,7 @@ def _line_by_line(pre: HyperscanPrefilter, window: bytes) -> tuple[list[object],
     from kb_engine.windows import capped_lines
 
     cands: dict[int, dict[int, int]] = {}
-    _, single = pre._dbs()
+    single = pre._single_db()
     n = 0
     found: list[tuple[int, int]] = []
     for line, (start, text) in enumerate(capped_lines(window)):
@@ -145,7 +145,7 @@ def _windows_of_repeats() -> list[bytes]:
 
 def test_remembered_lines_give_the_candidates_of_scanning_every_line() -> None:
     pre = _hyperscan_table_prefilter()
-    _, single = pre._dbs()
+    single = pre._single_db()
     for window in _windows_of_repeats():
         cands, n = pre._per_line(window, single, {}, {})
         got = [(pid, list(found.items())) for pid, found in cands.items()]
@@ -157,7 +157,7 @@ def test_the_line_memo_stays_bounded_and_changes_nothing(
     from kb_engine import prefilter as pf
 
     pre = _hyperscan_table_prefilter()
-    _, single = pre._dbs()
+    single = pre._single_db()
     window = b"\n".join(b"boom %d == %d" % (i % 50, i) for i in range(20_000))
     expected = pre._per_line(window, single, {}, {})
     monkeypatch.setattr(pf, "_LINE_MEMO", 7)
@@ -186,9 +186,9 @@ def test_big_windows_go_a_segment_at_a_time_with_the_same_lines(
     assert {pid: sorted(found) for pid, found in cands.items()} == {
         pid: sorted(line for line, _ in found) for pid, found in ref}  # type: ignore[misc]
     # Sparse segments, each scanned whole, find what one scan of the window does.
-    db = pre._dbs()[0]
+    db = pre._main_db()
     assert pre.candidates(sparse * 3) == pf._numbered(
-        sparse * 3, pf._all_hits(db, sparse * 3, 1 << 40) or [], pre.entries)
+        sparse * 3, pf._all_hits(db, sparse * 3, 1 << 40) or [], pre.ids_of)
 
 
 @pytest.fixture(scope="module")
