@@ -1,6 +1,6 @@
 """The compiled, picklable form of a rule set: what matching actually runs on.
 
-Validated pages (pydantic) are turned into plain dataclasses plus the indexes
+Validated pages (pydantic) are turned into plain records plus the indexes
 the matcher needs: an Aho-Corasick automaton over every signature literal, a
 map from exception type names to signatures, and an automaton over frame
 literals. This form is what the loader caches, so a new ``kb`` process does not
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import ahocorasick
@@ -20,6 +19,7 @@ from . import foreign
 from .hsexpr import hyperscan_expression
 from .prefilter import HAVE_HYPERSCAN, LiteralTable, Prefilter
 from .prefilter import build as build_prefilter
+from .record import FrozenRecord, Record
 from .regexes import Literals, required_literals
 
 if TYPE_CHECKING:
@@ -58,9 +58,9 @@ def _lean(obj: object) -> dict[str, Any]:
     return {k: v for k, v in obj.__dict__.items() if getattr(cls, k, _NO_DEFAULT) != v}
 
 
-@dataclass(frozen=True)
-class Sig:
-    """One compiled signature. ``patterns`` holds the regexes the kind needs."""
+class Sig(FrozenRecord):
+    """One compiled signature. ``patterns`` holds the regexes the kind needs. The defaults
+    are class attributes too: a cached signature's state leaves them out (``_lean``)."""
 
     sid: int
     cause: int
@@ -77,18 +77,45 @@ class Sig:
     window: int = 50
     frame_fields: tuple[str | None, str | None, str | None] = (None, None, None)
 
+    def __init__(
+        self, sid: int, cause: int, kind: str, weight: float, negative: bool, index: int,
+        label: str, patterns: tuple[str, ...] = (), ignore_case: bool = False,
+        exc_type: str | None = None, where: str = "any", ordered: bool = True,
+        window: int = 50,
+        frame_fields: tuple[str | None, str | None, str | None] = (None, None, None),
+    ) -> None:
+        self.sid = sid
+        self.cause = cause
+        self.kind = kind
+        self.weight = weight
+        self.negative = negative
+        self.index = index
+        self.label = label
+        self.patterns = patterns
+        self.ignore_case = ignore_case
+        self.exc_type = exc_type
+        self.where = where
+        self.ordered = ordered
+        self.window = window
+        self.frame_fields = frame_fields
+
     def __getstate__(self) -> dict[str, Any]:
         return _lean(self)
 
 
-@dataclass(frozen=True)
-class Probe:
+class Probe(FrozenRecord):
     """A line-level test: signature ``sid``'s sub-pattern ``sub`` (or an exception line)."""
 
     pid: int
     sid: int
     sub: int
     exc_line: bool = False
+
+    def __init__(self, pid: int, sid: int, sub: int, exc_line: bool = False) -> None:
+        self.pid = pid
+        self.sid = sid
+        self.sub = sub
+        self.exc_line = exc_line
 
     def __getstate__(self) -> dict[str, Any]:
         return _lean(self)
@@ -155,11 +182,10 @@ class Cause:
         return f"Cause({self.key!r}, sigs={self.sigs!r}, rule_out={self.rule_out!r})"
 
 
-@dataclass
-class CompiledRules:
+class CompiledRules(Record):
     pages: Mapping[str, dict[str, Any]]  # a lazy mapping when read from the cache
     sources: dict[str, str]  # page id -> rule file path
-    # Lists when compiled, LazyLists when read from the cache (kb_engine.loader).
+    # Lists when compiled, LazyLists when read from the cache (kb_engine.rulecache).
     causes: Sequence[Cause]
     sigs: Sequence[Sig]
     probes: Sequence[Probe]
@@ -169,6 +195,33 @@ class CompiledRules:
     frame_automaton: Any
     frame_always: list[int]
     frame_sigs: list[int]
+
+    def __init__(
+        self, pages: Mapping[str, dict[str, Any]], sources: dict[str, str],
+        causes: Sequence[Cause], sigs: Sequence[Sig], probes: Sequence[Probe],
+        prefilter: Prefilter, always_probes: list[int], exc_index: dict[str, list[int]],
+        frame_automaton: Any, frame_always: list[int], frame_sigs: list[int],
+    ) -> None:
+        self.pages = pages
+        self.sources = sources
+        self.causes = causes
+        self.sigs = sigs
+        self.probes = probes
+        self.prefilter = prefilter
+        self.always_probes = always_probes
+        self.exc_index = exc_index
+        self.frame_automaton = frame_automaton
+        self.frame_always = frame_always
+        self.frame_sigs = frame_sigs
+
+    def replace(self, **changes: Any) -> CompiledRules:
+        """A copy with ``changes`` applied."""
+        out = copy.copy(self)
+        for name, value in changes.items():
+            if name not in self._fields:
+                raise TypeError(f"CompiledRules has no field {name!r}")
+            setattr(out, name, value)
+        return out
 
 
 def _label(kind: str, sig: Any) -> str:

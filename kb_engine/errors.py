@@ -14,7 +14,7 @@ A rule that fails *at match time* is never raised: it becomes a warning on the R
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .record import FrozenRecord
 
 __all__ = [
     "InputError",
@@ -27,13 +27,17 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(FrozenRecord):
     """Where a rule problem is: ``path:line: field``."""
 
     path: str
-    line: int | None = None
-    field: str | None = None
+    line: int | None
+    field: str | None
+
+    def __init__(self, path: str, line: int | None = None, field: str | None = None) -> None:
+        self.path = path
+        self.line = line
+        self.field = field
 
     def __str__(self) -> str:
         out = self.path

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from .compiled import Sig
+from .record import Record
 from .regexes import compile_re2
 from .tracebacks import Traceback
 
@@ -14,11 +14,15 @@ MAX_LINE_HITS = 2000
 MAX_EVIDENCE_TEXT = 500
 
 
-@dataclass
-class Hit:
+class Hit(Record):
     line: int  # 0-based line in the whole input
     text: str
-    captures: dict[str, str] | None = None  # None: not computed yet (see hit_captures)
+    captures: dict[str, str] | None  # None: not computed yet (see hit_captures)
+
+    def __init__(self, line: int, text: str, captures: dict[str, str] | None = None) -> None:
+        self.line = line
+        self.text = text
+        self.captures = captures
 
 
 def named_groups(m: Any) -> dict[str, str]:
@@ -37,10 +41,13 @@ def hit_captures(sig: Sig, hit: Hit) -> dict[str, str]:
     return hit.captures
 
 
-@dataclass
-class SigHits:
-    hits: list[Hit] = field(default_factory=list)
-    count: int = 0
+class SigHits(Record):
+    hits: list[Hit]
+    count: int
+
+    def __init__(self, hits: list[Hit] | None = None, count: int = 0) -> None:
+        self.hits = [] if hits is None else hits
+        self.count = count
 
     def add(self, hit: Hit) -> None:
         self.count += 1
@@ -48,21 +55,25 @@ class SigHits:
             self.hits.append(hit)
 
 
-@dataclass
-class Kept:
+class Kept(Record):
     """What the parts one process scanned before kept (``kb_engine.parts``). A later part
     of the same process keeps only what the caps leave: everything it would keep beyond
     them lies after at least as many kept items, so the merge would drop it anyway, and
     memory stays flat however many parts a big log is cut into."""
 
-    hits: dict[int, int] = field(default_factory=dict)  # signature id -> hits kept
-    line_hits: dict[tuple[int, int], int] = field(default_factory=dict)
-    tracebacks: int = 0
-    foreign_blocks: int = 0
+    hits: dict[int, int]  # signature id -> hits kept
+    line_hits: dict[tuple[int, int], int]
+    tracebacks: int
+    foreign_blocks: int
+
+    def __init__(self) -> None:
+        self.hits = {}
+        self.line_hits = {}
+        self.tracebacks = 0
+        self.foreign_blocks = 0
 
 
-@dataclass
-class ScanResult:
+class ScanResult(Record):
     """Everything matching found; scoring turns it into diagnoses."""
 
     sig_hits: dict[int, SigHits]
@@ -74,3 +85,19 @@ class ScanResult:
     first_error_line: tuple[int, str] | None
     warnings: list[str]
     line_text: dict[int, str]  # text of lines that carry evidence or failures
+
+    def __init__(
+        self, sig_hits: dict[int, SigHits], tracebacks: list[Traceback],
+        foreign_blocks: list[tuple[int, int, str]], versions: dict[str, str], line_count: int,
+        byte_count: int, first_error_line: tuple[int, str] | None, warnings: list[str],
+        line_text: dict[int, str],
+    ) -> None:
+        self.sig_hits = sig_hits
+        self.tracebacks = tracebacks
+        self.foreign_blocks = foreign_blocks
+        self.versions = versions
+        self.line_count = line_count
+        self.byte_count = byte_count
+        self.first_error_line = first_error_line
+        self.warnings = warnings
+        self.line_text = line_text

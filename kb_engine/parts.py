@@ -10,33 +10,55 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from .compiled import CompiledRules
 from .hits import MAX_HITS_PER_SIG, MAX_LINE_HITS, Kept, ScanResult, SigHits
 from .masks import masked, remember
 from .matcher import MAX_FOREIGN_BLOCKS, MAX_TRACEBACKS, Scanner
 from .matcher import shift_traceback as _shift_tb
+from .record import Record
 from .scoring import failure_texts
 from .tracebacks import Traceback
 
 
-@dataclass
-class PartialScan:
+class PartialScan(Record):
     """What scanning one part found, with line numbers relative to the part."""
 
-    sig_hits: dict[int, SigHits] = field(default_factory=dict)
-    line_hits: dict[tuple[int, int], list[int]] = field(default_factory=dict)
-    tracebacks: list[Traceback] = field(default_factory=list)
-    foreign_blocks: list[tuple[int, int, str]] = field(default_factory=list)
-    versions: dict[str, str] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    failed_sigs: set[int] = field(default_factory=set)
-    line_text: dict[int, str] = field(default_factory=dict)
-    first_error: tuple[int, str] | None = None
-    lines: int = 0
-    bytes: int = 0
-    masked: dict[str, str] = field(default_factory=dict)  # texts ranking will mask
+    sig_hits: dict[int, SigHits]
+    line_hits: dict[tuple[int, int], list[int]]
+    tracebacks: list[Traceback]
+    foreign_blocks: list[tuple[int, int, str]]
+    versions: dict[str, str]
+    warnings: list[str]
+    failed_sigs: set[int]
+    line_text: dict[int, str]
+    first_error: tuple[int, str] | None
+    lines: int
+    bytes: int
+    masked: dict[str, str]  # texts ranking will mask
+
+    def __init__(
+        self, sig_hits: dict[int, SigHits] | None = None,
+        line_hits: dict[tuple[int, int], list[int]] | None = None,
+        tracebacks: list[Traceback] | None = None,
+        foreign_blocks: list[tuple[int, int, str]] | None = None,
+        versions: dict[str, str] | None = None, warnings: list[str] | None = None,
+        failed_sigs: set[int] | None = None, line_text: dict[int, str] | None = None,
+        first_error: tuple[int, str] | None = None, lines: int = 0, bytes: int = 0,
+        masked: dict[str, str] | None = None,
+    ) -> None:
+        self.sig_hits = {} if sig_hits is None else sig_hits
+        self.line_hits = {} if line_hits is None else line_hits
+        self.tracebacks = [] if tracebacks is None else tracebacks
+        self.foreign_blocks = [] if foreign_blocks is None else foreign_blocks
+        self.versions = {} if versions is None else versions
+        self.warnings = [] if warnings is None else warnings
+        self.failed_sigs = set() if failed_sigs is None else failed_sigs
+        self.line_text = {} if line_text is None else line_text
+        self.first_error = first_error
+        self.lines = lines
+        self.bytes = bytes
+        self.masked = {} if masked is None else masked
 
 
 def scan_part(

@@ -23,12 +23,12 @@ import bisect
 import contextlib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from itertools import accumulate, compress, repeat
 from operator import is_
 from typing import Any
 
 from .lazy import LazyList
+from .record import FrozenRecord, Record
 from .windows import capped_line_blocks
 
 _hs: Any
@@ -47,8 +47,7 @@ _LineMemo = dict[bytes, tuple[tuple[int, int], ...]]
 _LINE_MEMO, _SEGMENT, _SAMPLE = 8192, 256 * 1024, 16 * 1024
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(FrozenRecord):
     """One pattern of the prefilter: a literal, or (Hyperscan only) a whole-regex superset.
 
     ``literals`` are what the portable backend and the bounded path search for.
@@ -60,14 +59,26 @@ class Entry:
     ids: tuple[int, ...]
     literals: tuple[bytes, ...]
 
+    def __init__(self, expr: bytes, is_regex: bool, caseless: bool, ids: tuple[int, ...],
+                 literals: tuple[bytes, ...]) -> None:
+        self.expr = expr
+        self.is_regex = is_regex
+        self.caseless = caseless
+        self.ids = ids
+        self.literals = literals
 
-@dataclass
-class LiteralTable:
+
+class LiteralTable(Record):
     """literal -> probe ids (caseless literals lower-cased), plus per-probe regex entries."""
 
-    exact: dict[str, list[int]] = field(default_factory=dict)
-    caseless: dict[str, list[int]] = field(default_factory=dict)
-    regexes: list[tuple[int, bytes, bool, tuple[str, ...]]] = field(default_factory=list)
+    exact: dict[str, list[int]]
+    caseless: dict[str, list[int]]
+    regexes: list[tuple[int, bytes, bool, tuple[str, ...]]]
+
+    def __init__(self) -> None:
+        self.exact = {}
+        self.caseless = {}
+        self.regexes = []
 
     def add(self, literal: str, pid: int, caseless: bool) -> None:
         table = self.caseless if caseless else self.exact

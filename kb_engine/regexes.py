@@ -12,11 +12,12 @@ import re
 import re._constants as C  # type: ignore[import-not-found]
 import re._parser as sre  # type: ignore[import-not-found]
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import re2
+
+from .record import FrozenRecord
 
 MIN_LITERAL = 3
 _OPTIONS = re2.Options()
@@ -76,12 +77,15 @@ def fast_search(pattern: str, ignore_case: bool, text: str) -> bool:
     return bytes_tester(pattern, ignore_case)(text.encode("utf-8", "surrogatepass"))
 
 
-@dataclass(frozen=True)
-class Literals:
+class Literals(FrozenRecord):
     """Strings one of which occurs in every match; ``caseless`` when matched ignoring case."""
 
     strings: frozenset[str]
     caseless: bool
+
+    def __init__(self, strings: frozenset[str], caseless: bool) -> None:
+        self.strings = strings
+        self.caseless = caseless
 
 
 def required_literals(pattern: str, ignore_case: bool = False) -> Literals | None:

@@ -2,42 +2,56 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+from .record import FrozenRecord, Record
 
 SCHEMA = "kb.report/1"
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(FrozenRecord):
     line: int  # 1-based
     text: str
     signature: str
     weight: float
-    count: int = 1
+    count: int
+
+    def __init__(self, line: int, text: str, signature: str, weight: float,
+                 count: int = 1) -> None:
+        self.line = line
+        self.text = text
+        self.signature = signature
+        self.weight = weight
+        self.count = count
 
     def to_dict(self) -> dict[str, Any]:
         return {"line": self.line, "text": self.text, "signature": self.signature,
                 "weight": self.weight, "count": self.count}
 
 
-@dataclass(frozen=True)
-class SignatureCheck:
+class SignatureCheck(FrozenRecord):
     """One signature's outcome, for ``--explain``."""
 
     label: str
     weight: float
     matched: bool
     negative: bool
-    line: int | None = None
+    line: int | None
+
+    def __init__(self, label: str, weight: float, matched: bool, negative: bool,
+                 line: int | None = None) -> None:
+        self.label = label
+        self.weight = weight
+        self.matched = matched
+        self.negative = negative
+        self.line = line
 
     def to_dict(self) -> dict[str, Any]:
         return {"signature": self.label, "weight": self.weight, "matched": self.matched,
                 "rule_out": self.negative, "line": self.line}
 
 
-@dataclass
-class Diagnosis:
+class Diagnosis(Record):
     rank: int
     id: str
     page: str
@@ -51,10 +65,35 @@ class Diagnosis:
     evidence: list[Evidence]
     fix: list[dict[str, Any]]
     verify: list[dict[str, Any]]
-    applies: bool = True
-    applicability_note: str | None = None
-    ranking: str | None = None
-    checks: list[SignatureCheck] = field(default_factory=list)
+    applies: bool
+    applicability_note: str | None
+    ranking: str | None
+    checks: list[SignatureCheck]
+
+    def __init__(
+        self, rank: int, id: str, page: str, page_title: str, cause: str, title: str,
+        confidence: float, failure: int | None, explanation: str, captures: dict[str, str],
+        evidence: list[Evidence], fix: list[dict[str, Any]], verify: list[dict[str, Any]],
+        applies: bool = True, applicability_note: str | None = None,
+        ranking: str | None = None, checks: list[SignatureCheck] | None = None,
+    ) -> None:
+        self.rank = rank
+        self.id = id
+        self.page = page
+        self.page_title = page_title
+        self.cause = cause
+        self.title = title
+        self.confidence = confidence
+        self.failure = failure
+        self.explanation = explanation
+        self.captures = captures
+        self.evidence = evidence
+        self.fix = fix
+        self.verify = verify
+        self.applies = applies
+        self.applicability_note = applicability_note
+        self.ranking = ranking
+        self.checks = [] if checks is None else checks
 
     def to_dict(self, explain: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -72,14 +111,22 @@ class Diagnosis:
         return out
 
 
-@dataclass(frozen=True)
-class Failure:
+class Failure(FrozenRecord):
     id: int
     headline: str
     fingerprint: str
     first_line: int  # 1-based
     last_line: int
-    occurrences: int = 1
+    occurrences: int
+
+    def __init__(self, id: int, headline: str, fingerprint: str, first_line: int,
+                 last_line: int, occurrences: int = 1) -> None:
+        self.id = id
+        self.headline = headline
+        self.fingerprint = fingerprint
+        self.first_line = first_line
+        self.last_line = last_line
+        self.occurrences = occurrences
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "headline": self.headline, "fingerprint": self.fingerprint,
@@ -87,8 +134,7 @@ class Failure:
                 "occurrences": self.occurrences}
 
 
-@dataclass
-class Report:
+class Report(Record):
     status: str
     kind: str
     fingerprint: str
@@ -99,7 +145,25 @@ class Report:
     failures: list[Failure]
     diagnoses: list[Diagnosis]
     warnings: list[str]
-    near_misses: list[Diagnosis] = field(default_factory=list)
+    near_misses: list[Diagnosis]
+
+    def __init__(
+        self, status: str, kind: str, fingerprint: str, headline: str | None, bytes: int,
+        lines: int, versions: dict[str, str], failures: list[Failure],
+        diagnoses: list[Diagnosis], warnings: list[str],
+        near_misses: list[Diagnosis] | None = None,
+    ) -> None:
+        self.status = status
+        self.kind = kind
+        self.fingerprint = fingerprint
+        self.headline = headline
+        self.bytes = bytes
+        self.lines = lines
+        self.versions = versions
+        self.failures = failures
+        self.diagnoses = diagnoses
+        self.warnings = warnings
+        self.near_misses = [] if near_misses is None else near_misses
 
     @property
     def diagnosed(self) -> bool:
@@ -123,12 +187,19 @@ class Report:
         return out
 
 
-@dataclass(frozen=True)
-class SearchHit:
+class SearchHit(FrozenRecord):
     """A runbook page found by ``RuleSet.search``."""
 
     page_id: str
     title: str
     score: float  # 0..100
     snippet: str
-    cause_id: str | None = None
+    cause_id: str | None
+
+    def __init__(self, page_id: str, title: str, score: float, snippet: str,
+                 cause_id: str | None = None) -> None:
+        self.page_id = page_id
+        self.title = title
+        self.score = score
+        self.snippet = snippet
+        self.cause_id = cause_id

@@ -13,7 +13,6 @@ per rule set, under a key hashed from everything the compiled form depends on
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import os
 import pickle
@@ -163,8 +162,8 @@ def write(directory: Path, key: str, fingerprint: str, compiled: CompiledRules) 
         blobs.append(blob)
         offset += len(blob)
     # Items of the rules a scan never touches are never built (kb_engine.lazy).
-    hot = dataclasses.replace(
-        compiled, pages={}, causes=LazyList(causes, Cause, shared=("_store", store)),
+    hot = compiled.replace(
+        pages={}, causes=LazyList(causes, Cause, shared=("_store", store)),
         sigs=LazyList(compiled.sigs, Sig), probes=LazyList(compiled.probes, Probe))
 
     def write_hot(fh: IO[bytes]) -> None:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from .compiled import Cause, CompiledRules, Sig
 from .hits import ScanResult, hit_captures
 from .masks import fingerprint, mask
+from .record import Record
 from .report import Diagnosis, Evidence, Failure, Report, SignatureCheck
 from .templates import fill as _fill
 from .templates import fill_steps as _fill_steps
@@ -36,14 +36,23 @@ _EXTRA_FAILURES = 2
 _ERRORISH = re.compile(r"(?:Error|Exception|ERROR|CRITICAL|FATAL|Failed|failed)\b")
 
 
-@dataclass
-class _Scored:
+class _Scored(Record):
     cause: Cause
     confidence: float
     matched: list[Sig]
     checks: list[tuple[Sig, int | None, bool]]
     note: str | None
     ruled_out: bool
+
+    def __init__(self, cause: Cause, confidence: float, matched: list[Sig],
+                 checks: list[tuple[Sig, int | None, bool]], note: str | None,
+                 ruled_out: bool) -> None:
+        self.cause = cause
+        self.confidence = confidence
+        self.matched = matched
+        self.checks = checks
+        self.note = note
+        self.ruled_out = ruled_out
 
     def signature_checks(self) -> list[SignatureCheck]:
         return [SignatureCheck(sig.label, sig.weight, first is not None, negative,

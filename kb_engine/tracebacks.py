@@ -12,10 +12,11 @@ them), so its cost grows with the size of the tracebacks, not of the log.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from enum import Enum, auto
 from functools import lru_cache
 from typing import Protocol
+
+from .record import Record
 
 HEADER = "Traceback (most recent call last):"
 GROUP_HEADER = "Exception Group Traceback (most recent call last):"
@@ -57,27 +58,47 @@ class Lines(Protocol):
     def __len__(self) -> int: ...
 
 
-@dataclass
-class Frame:
+class Frame(Record):
     file: str
     lineno: int | None
     function: str | None
     module: str
     line: int  # index of the "File ..." line in the input (0-based)
-    code: str | None = None
-    repeated: int = 0
+    code: str | None
+    repeated: int
+
+    def __init__(self, file: str, lineno: int | None, function: str | None, module: str,
+                 line: int, code: str | None = None, repeated: int = 0) -> None:
+        self.file = file
+        self.lineno = lineno
+        self.function = function
+        self.module = module
+        self.line = line
+        self.code = code
+        self.repeated = repeated
 
 
-@dataclass
-class ParsedException:
+class ParsedException(Record):
     type: str
     message: str
     line: int  # 0-based input line of the "Type: message" line
-    frames: list[Frame] = field(default_factory=list)
-    detail: list[str] = field(default_factory=list)
-    chain: str | None = None  # "cause" / "context": how it links to the previous one
-    group_depth: int = 0
-    syntax: bool = False
+    frames: list[Frame]
+    detail: list[str]
+    chain: str | None  # "cause" / "context": how it links to the previous one
+    group_depth: int
+    syntax: bool
+
+    def __init__(self, type: str, message: str, line: int, frames: list[Frame] | None = None,
+                 detail: list[str] | None = None, chain: str | None = None,
+                 group_depth: int = 0, syntax: bool = False) -> None:
+        self.type = type
+        self.message = message
+        self.line = line
+        self.frames = [] if frames is None else frames
+        self.detail = [] if detail is None else detail
+        self.chain = chain
+        self.group_depth = group_depth
+        self.syntax = syntax
 
     @property
     def full_message(self) -> str:
@@ -86,11 +107,16 @@ class ParsedException:
         return self.message
 
 
-@dataclass
-class Traceback:
+class Traceback(Record):
     first_line: int
     last_line: int
-    exceptions: list[ParsedException] = field(default_factory=list)
+    exceptions: list[ParsedException]
+
+    def __init__(self, first_line: int, last_line: int,
+                 exceptions: list[ParsedException] | None = None) -> None:
+        self.first_line = first_line
+        self.last_line = last_line
+        self.exceptions = [] if exceptions is None else exceptions
 
     @property
     def final(self) -> ParsedException | None:

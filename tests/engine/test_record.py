@@ -1,0 +1,45 @@
+"""Record: what @dataclass gave kb's data classes, without its import-time cost."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+
+import pytest
+
+from kb_engine.compiled import Sig
+from kb_engine.errors import Location
+from kb_engine.hits import Hit, SigHits
+from kb_engine.report import Evidence
+
+
+def test_equality_and_repr_go_field_by_field() -> None:
+    assert Hit(3, "x") == Hit(3, "x", None) and Hit(3, "x") != Hit(4, "x")
+    assert Hit(3, "x") != Evidence(3, "x", "s", 0.5)  # another class is never equal
+    assert repr(Location("r.yaml", 4, "id")) == "Location(path='r.yaml', line=4, field='id')"
+    assert SigHits().hits == [] and SigHits().hits is not SigHits().hits  # no shared default
+
+
+def test_immutable_records_hash_and_mutable_ones_do_not() -> None:
+    assert hash(Location("a", 1)) == hash(Location("a", 1))
+    assert len({Evidence(1, "t", "s", 0.5), Evidence(1, "t", "s", 0.5)}) == 1
+    with pytest.raises(TypeError):
+        hash(Hit(1, "t"))
+
+
+def test_a_lean_signature_equals_a_full_one_and_pickles() -> None:
+    full = Sig(1, 0, "regex", 0.5, False, 0, "regex /a/", patterns=("a",))
+    lean = Sig.__new__(Sig)
+    lean.__dict__.update(full.__getstate__())  # defaults left to the class, as the cache
+    assert "window" not in lean.__dict__ and lean == full and hash(lean) == hash(full)
+    assert pickle.loads(pickle.dumps(full)) == full
+
+
+def test_a_diagnosis_imports_neither_dataclasses_nor_inspect() -> None:
+    # Only what kb adds counts: a site hook of the environment may have imported them.
+    code = ("import sys; before = set(sys.modules); import kb_cli.main; "
+            "print(sorted({'dataclasses', 'inspect'} & (set(sys.modules) - before)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
