@@ -6,9 +6,13 @@ ids, ports and paths differ between runs, the failure does not.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Iterable
+
+try:  # CPython's own SHA-1: loading OpenSSL for hashlib is ~3 ms of every start
+    from _sha1 import sha1 as _sha1  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - builds without the built-in hashes
+    from hashlib import sha1 as _sha1
 
 # Order matters: specific shapes before the generic number mask.
 MASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -316,7 +320,7 @@ def fingerprint(*parts: str) -> str:
     """A stable 12-hex-digit fingerprint of the masked parts."""
     got = _fingerprints.get(parts)
     if got is None:  # a big log's thousands of failures are mostly the same few
-        digest = hashlib.sha1("\x1f".join(mask(p) for p in parts).encode("utf-8", "replace"))
+        digest = _sha1("\x1f".join(mask(p) for p in parts).encode("utf-8", "replace"))
         got = digest.hexdigest()[:12]
         if len(_fingerprints) >= _KNOWN_MAX:
             _fingerprints.clear()

@@ -51,9 +51,11 @@ def fingerprint(files: list[str], hyperscan: bool) -> str:
 
 
 def cache_key(fingerprint: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(fingerprint.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    try:  # CPython's own SHA-256: hashlib loads OpenSSL, ~3 ms of every start
+        from _sha256 import sha256  # type: ignore[import-not-found]
+    except ImportError:  # pragma: no cover - builds without it (3.12 calls it _sha2)
+        from hashlib import sha256
+    return str(sha256(fingerprint.encode("utf-8", "surrogateescape")).hexdigest()[:32])
 
 
 class LazyPages(Mapping[str, dict[str, Any]]):

@@ -171,3 +171,14 @@ def test_shifted_spans_are_the_spans_sub_replaces() -> None:
         for mask_pattern, at_literal, shift in cases:
             want = [m.span() for m in mask_pattern.finditer(text)]
             assert masks._shifted_spans(at_literal, shift, text) == want, text
+
+
+def test_the_fingerprint_is_the_sha1_of_the_masked_parts() -> None:
+    """Stored feedback is keyed by it: the digest must not change with its implementation."""
+    import hashlib
+
+    from kb_engine.masks import mask
+
+    parts = ("KeyError: 'user_42' at 2024-01-01T00:00:00Z", "app.views:get", "é")
+    want = hashlib.sha1("\x1f".join(mask(p) for p in parts).encode()).hexdigest()[:12]
+    assert fingerprint(*parts) == want
