@@ -66,11 +66,13 @@ class Kept(Record):
     tracebacks: int
     foreign_blocks: int
 
-    def __init__(self) -> None:
-        self.hits = {}
-        self.line_hits = {}
-        self.tracebacks = 0
-        self.foreign_blocks = 0
+    def __init__(self, hits: dict[int, int] | None = None,
+                 line_hits: dict[tuple[int, int], int] | None = None, tracebacks: int = 0,
+                 foreign_blocks: int = 0) -> None:
+        self.hits = {} if hits is None else hits
+        self.line_hits = {} if line_hits is None else line_hits
+        self.tracebacks = tracebacks
+        self.foreign_blocks = foreign_blocks
 
 
 class ScanResult(Record):

@@ -75,10 +75,12 @@ class LiteralTable(Record):
     caseless: dict[str, list[int]]
     regexes: list[tuple[int, bytes, bool, tuple[str, ...]]]
 
-    def __init__(self) -> None:
-        self.exact = {}
-        self.caseless = {}
-        self.regexes = []
+    def __init__(self, exact: dict[str, list[int]] | None = None,
+                 caseless: dict[str, list[int]] | None = None,
+                 regexes: list[tuple[int, bytes, bool, tuple[str, ...]]] | None = None) -> None:
+        self.exact = {} if exact is None else exact
+        self.caseless = {} if caseless is None else caseless
+        self.regexes = [] if regexes is None else regexes
 
     def add(self, literal: str, pid: int, caseless: bool) -> None:
         table = self.caseless if caseless else self.exact

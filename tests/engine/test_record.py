@@ -49,3 +49,30 @@ def test_a_diagnosis_imports_neither_dataclasses_nor_inspect_nor_openssl() -> No
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_every_record_takes_its_fields_in_order_and_pickles_through_init() -> None:
+    import importlib
+    import inspect
+    import pkgutil
+
+    import kb_engine
+    from kb_engine.record import Record
+
+    for info in pkgutil.iter_modules(kb_engine.__path__):
+        importlib.import_module(f"kb_engine.{info.name}")
+    records = _subclasses(Record)
+    assert len(records) >= 20
+    for cls in records:
+        params = list(inspect.signature(cls.__init__).parameters)[1:]
+        assert tuple(params) == cls._fields, cls.__name__
+    hit = Hit(7, "text", {"k": "v"})
+    assert pickle.loads(pickle.dumps(hit)) == hit
+
+
+def _subclasses(cls: type) -> list[type]:
+    out = []
+    for sub in cls.__subclasses__():
+        out += [sub, *_subclasses(sub)]
+    return [c for c in out
+            if c.__module__.startswith("kb_engine.") and c.__name__ != "FrozenRecord"]
