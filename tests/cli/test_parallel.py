@@ -148,3 +148,72 @@ def test_the_tuned_allocator_reuses_freed_windows_instead_of_faulting_in_new_pag
     # Untuned, each new block is a fresh mmap: a page fault for every 4 KB written.
     assert faults("default") > 100 * 256
     assert faults("tuned") < 100 * 64
+
+
+def test_cuts_found_in_a_short_read_are_the_cuts_of_a_full_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """segments() reads 64 KB past each wanted cut first: tracebacks and long lines that
+    run past that read must give the cut a full 1 MB read gives."""
+    import random
+
+    monkeypatch.setattr(parallel, "SEGMENT_BYTES", 96 << 10)
+    monkeypatch.setattr(parallel, "MAX_SEGMENTS", 1000)
+    reads: list[int] = []
+    pread = os.pread
+    monkeypatch.setattr(parallel.os, "pread", lambda fd, n, at: reads.append(n) or pread(fd, n, at))
+    short = full_reads = 0
+    for seed in range(6):
+        rnd = random.Random(seed)
+        out: list[str] = []
+        size = 0
+        while size < 3_000_000:
+            roll = rnd.random()
+            if roll < 0.002:  # a traceback longer than the short read: no cut inside
+                frames = '  File "app.py", line 1, in f\n    x()\n' * rnd.randint(100, 4000)
+                text = f"Traceback (most recent call last):\n{frames}ValueError: boom\n"
+            elif roll < 0.004:  # a line that may straddle the end of the short read,
+                # its marker past that end: no cut may be made before it
+                text = "2024-05-01 12:00:00 INFO " + "x" * rnd.randint(1000, 150_000) + (
+                    " Error\n" if rnd.random() < 0.5 else "\n")
+            else:
+                text = f"2024-05-01 12:00:{rnd.randint(0, 59):02d} INFO request {size} served\n"
+            out.append(text)
+            size += len(text)
+        path = tmp_path / f"mixed-{seed}.log"
+        path.write_text("".join(out))
+        with path.open("rb") as fh:
+            monkeypatch.setattr(parallel, "_QUICK_AHEAD", 64 << 10)
+            reads.clear()
+            quick = parallel.segments(fh.fileno(), size)
+            short += sum(n < 200 << 10 for n in reads)
+            full_reads += sum(n > 1 << 20 for n in reads)
+            monkeypatch.setattr(parallel, "_QUICK_AHEAD", parallel.SPLIT_SEARCH + 1)
+            full = parallel.segments(fh.fileno(), size)
+        assert quick == full and len(quick) >= 6, (seed, len(quick))
+    assert short > 30 and full_reads > 0  # both ways were taken
+
+
+def test_a_cut_is_not_made_before_a_line_whose_marker_lies_past_the_short_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A traceback runs from before the wanted cut to near the end of the 64 KB read, then
+    # 48 clean lines, then a long record line whose "Error" lies past that read's end.
+    head = "".join(f"2024-05-01 12:00:00 INFO request {i} served\n" for i in range(2500))
+    near = len(head) + 1000
+    clean = "".join(f"2024-05-01 12:00:01 INFO request {i} served\n" for i in range(48))
+    frame = '  File "app.py", line 1, in f\n'
+    frames = frame * ((near + 63_000 - len(head) - len(clean)) // len(frame))
+    tb = f"Traceback (most recent call last):\n{frames}ValueError: boom\n"
+    long_line = "2024-05-01 12:00:02 INFO " + "x" * 20_000 + " Error\n"
+    tail = "".join(f"2024-05-01 12:00:03 INFO request {i} served\n" for i in range(100))
+    text = head + tb + clean + long_line + tail
+    start_long = len(head + tb + clean)
+    assert start_long < near + (64 << 10) < start_long + len(long_line)  # the case at hand
+    path = tmp_path / "straddle.log"
+    path.write_text(text)
+    with path.open("rb") as fh:
+        cut = parallel._cut_near(fh.fileno(), near, len(text))
+        monkeypatch.setattr(parallel, "_QUICK_AHEAD", parallel.SPLIT_SEARCH + 1)
+        assert cut == parallel._cut_near(fh.fileno(), near, len(text))
+    assert cut is not None and cut > start_long + len(long_line)
