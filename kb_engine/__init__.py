@@ -1,6 +1,7 @@
 """kb_engine: parse tracebacks and logs, match them against rules, rank explained diagnoses.
 
-A pure library: no printing, no argv, no Slack. Only ``loader`` touches files.
+A pure library: no printing, no argv, no Slack. Only ``loader`` and its disk cache
+(``rulecache``) touch files.
 
     >>> from kb_engine import load_rules
     >>> rules = load_rules()
