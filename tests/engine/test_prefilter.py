@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,12 +29,17 @@ def rules(request: pytest.FixtureRequest) -> RuleSet:
     return RuleSet(compiled)
 
 
+def _full_report(rules: RuleSet, path: Path, use_prefilter: bool = True) -> dict[str, Any]:
+    """Everything a report can say about ``path``: every cause, every signature check."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return rules.diagnose(text, explain=True, min_confidence=0.0,
+                          use_prefilter=use_prefilter).to_dict(explain=True)
+
+
 @pytest.mark.parametrize("path", _inputs(), ids=lambda p: p.name)
 def test_prefilter_gives_identical_reports(rules: RuleSet, path: Path) -> None:
-    text = path.read_text(encoding="utf-8", errors="replace")
-    fast = rules.diagnose(text, explain=True, min_confidence=0.0).to_dict(explain=True)
-    slow = rules.diagnose(text, explain=True, min_confidence=0.0,
-                          use_prefilter=False).to_dict(explain=True)
+    fast = _full_report(rules, path)
+    slow = _full_report(rules, path, use_prefilter=False)
     assert fast == slow
 
 
@@ -41,11 +47,10 @@ def test_prefilter_gives_identical_reports(rules: RuleSet, path: Path) -> None:
 def test_bounded_path_gives_identical_reports(
     rules: RuleSet, path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    text = path.read_text(encoding="utf-8", errors="replace")
-    normal = rules.diagnose(text, explain=True, min_confidence=0.0).to_dict(explain=True)
+    normal = _full_report(rules, path)
     # Every window takes the path meant for pathological ones.
     monkeypatch.setattr("kb_engine.prefilter._budget", lambda window: -1)
-    bounded = rules.diagnose(text, explain=True, min_confidence=0.0).to_dict(explain=True)
+    bounded = _full_report(rules, path)
     assert bounded == normal
 
 
@@ -204,10 +209,9 @@ def hs_rules() -> RuleSet:
 def test_tiny_segments_give_identical_reports(
     hs_rules: RuleSet, path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    text = path.read_text(encoding="utf-8", errors="replace")
-    normal = hs_rules.diagnose(text, explain=True, min_confidence=0.0).to_dict(explain=True)
+    normal = _full_report(hs_rules, path)
     # Every window is cut into segments of a few lines; any match in a sample is dense.
     monkeypatch.setattr("kb_engine.prefilter._SEGMENT", 300)
     monkeypatch.setattr("kb_engine.prefilter._SAMPLE", 79)
-    segmented = hs_rules.diagnose(text, explain=True, min_confidence=0.0).to_dict(explain=True)
+    segmented = _full_report(hs_rules, path)
     assert segmented == normal
