@@ -15,6 +15,7 @@ from kb_engine.loader import (
     bundled_rules_dir,
     corpus_files,
     locate,
+    missing_paths,
     read_page,
     rule_files,
     sample_files,
@@ -33,7 +34,7 @@ def _locator(path: Path, text: str) -> Callable[[Sequence[str | int]], int | Non
 
 
 def lint_errors(dirs: list[Path]) -> list[RuleError]:
-    errors: list[RuleError] = []
+    errors: list[RuleError] = missing_paths(dirs)
     ids: list[tuple[str, str]] = []
     for path in rule_files(dirs):
         page, errs = read_page(path)

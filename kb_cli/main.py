@@ -136,6 +136,12 @@ def _style(choice: str, stream: IO[str]) -> Style:
 
 
 def _rule_dirs(args: argparse.Namespace) -> list[Path]:
+    """KB_RULES_PATH, then ``--rules``. A mistyped ``--rules`` is a usage error (a wrong
+    path would read as an empty pack); a stale KB_RULES_PATH entry only warns, through
+    ``load_errors``, so that a bot's diagnosis goes on."""
+    for given in args.rules:
+        if not os.path.exists(given):
+            raise InputProblem(f"--rules {given}: no such rule folder or file")
     env = [p for p in os.environ.get("KB_RULES_PATH", "").split(os.pathsep) if p]
     return [Path(p) for p in env + list(args.rules)]
 

@@ -202,6 +202,13 @@ def read_page(path: Path) -> tuple[Page | None, list[RuleError]]:
     return page, []
 
 
+def missing_paths(dirs: Sequence[Path | str]) -> list[RuleError]:
+    """An error for each rule folder or file that does not exist: a mistyped path must not
+    read as an empty pack (``kb lint`` green, ``kb diagnose`` finding nothing)."""
+    return [RuleError("no such rule folder or file", Location(str(d)))
+            for d in dirs if not os.path.exists(d)]
+
+
 def collect(dirs: Sequence[Path]) -> tuple[list[tuple[Page, str]], list[RuleError]]:
     """Validate every rule file; later packs override earlier ones with the same page id."""
     pages: dict[str, tuple[Page, str]] = {}
@@ -242,6 +249,9 @@ def load_rules(
     from .ruleset import RuleSet
 
     dirs = ([bundled_rules_dir()] if include_bundled else []) + [Path(p) for p in paths or ()]
+    missing = missing_paths(dirs)  # outside the cache: a cache hit must not hide them
+    if missing and strict:
+        raise RuleSetError(missing)
     from .prefilter import HAVE_HYPERSCAN
 
     fingerprint = (rulecache.fingerprint(_rule_paths(dirs), HAVE_HYPERSCAN and _backend())
@@ -259,5 +269,5 @@ def load_rules(
         if use_cache and not errors:
             rulecache.write(cache_dir(), key, fingerprint, compiled)
     rules = RuleSet(compiled, dirs)
-    rules.load_errors = errors
+    rules.load_errors = missing + errors
     return rules

@@ -7,11 +7,13 @@ shape (for instance a wrapper that injects failures).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 REPORT_SCHEMA = "kb.report/1"
+log = logging.getLogger(__name__)
 
 
 class ReportLike(Protocol):
@@ -46,7 +48,12 @@ def load_ruleset(paths: Sequence[Path] = ()) -> RuleSetLike:
     """Load the bundled rule pack plus any extra packs (``KB_RULES_PATH``)."""
     from kb_engine import load_rules
 
-    rs: RuleSetLike = load_rules(list(paths)) if paths else load_rules()
+    loaded = load_rules(list(paths)) if paths else load_rules()
+    # Skipped pages and missing KB_RULES_PATH folders: the bot still answers with the rest,
+    # and the operator sees why a team's rules never fire.
+    for err in loaded.load_errors:
+        log.warning("rule error, skipped: %s", err)
+    rs: RuleSetLike = loaded
     return rs
 
 

@@ -299,3 +299,14 @@ def test_rules_path_loads_extra_packs(tmp_path: Path) -> None:
     assert "python-recursion" in load_ruleset(settings.rules_paths).page_ids()
     with pytest.raises(ConfigError, match="KB_RULES_PATH"):
         load_settings({**env, "KB_RULES_PATH": str(tmp_path / "missing")})
+
+
+def test_rule_errors_at_start_up_are_logged_not_lost(caplog: pytest.LogCaptureFixture) -> None:
+    from bots.kb_slack.engine import load_ruleset
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures"
+    with caplog.at_level("WARNING", logger="bots.kb_slack.engine"):
+        rules = load_ruleset([fixtures / "bad", fixtures / "pack"])
+    assert "demo-errors" in rules.page_ids()
+    assert any("rule error, skipped: " in r.getMessage()
+               and "broken-rule.yaml:4: colour" in r.getMessage() for r in caplog.records)

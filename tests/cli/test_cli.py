@@ -87,6 +87,23 @@ def test_a_broken_rule_is_named_and_skipped_and_diagnosis_goes_on() -> None:
     assert "demo-errors/pool" in res.stdout
 
 
+def test_a_mistyped_rules_path_is_an_error_not_an_empty_pack(tmp_path: Path) -> None:
+    typo = str(tmp_path / "team-rules")
+    sample = str(DEMO / "demo-errors.pool.pos.log")
+    res = kb("diagnose", "--rules", typo, "--no-bundled", sample)
+    assert res.returncode == 2 and res.stdout == ""
+    assert f"--rules {typo}: no such rule folder or file" in res.stderr
+    res = kb("lint", typo)
+    assert res.returncode == 2
+    assert f"{typo}: error: no such rule folder or file" in res.stdout
+    res = kb("test", typo, "--no-bundled")
+    assert res.returncode == 2 and f"{typo}: no such rule folder or file" in res.stderr
+    # A stale KB_RULES_PATH entry warns; the diagnosis goes on with the other packs.
+    res = demo("diagnose", sample, env={"KB_RULES_PATH": typo})
+    assert res.returncode == 0 and "demo-errors/pool" in res.stdout
+    assert f"{typo}: no such rule folder or file" in res.stderr
+
+
 def test_lint_collects_every_error_compiler_style() -> None:
     res = kb("lint", str(ROOT / "tests" / "fixtures" / "bad"))
     assert res.returncode == 2

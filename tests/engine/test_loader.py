@@ -71,3 +71,18 @@ def test_by_default_a_broken_page_is_skipped_and_reported() -> None:
     assert "demo-errors" in rules.page_ids()
     assert "broken-rule" not in rules.page_ids()
     assert any("colour" in str(e) for e in rules.load_errors)
+
+
+def test_a_missing_rule_folder_is_an_error_even_on_a_cache_hit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KB_CACHE_DIR", str(tmp_path / "cache"))
+    missing = tmp_path / "typo"
+    for _ in range(2):  # the second load reads the cache the first one wrote
+        rules = load_rules([FIX / "pack", missing], include_bundled=False)
+        assert rules.page_ids() == ["demo-errors"]
+        assert [str(e) for e in rules.load_errors] == [
+            f"{missing}: no such rule folder or file"]
+    assert list((tmp_path / "cache").iterdir())  # a missing folder does not stop caching
+    with pytest.raises(RuleSetError) as info:
+        load_rules([missing], include_bundled=False, strict=True)
+    assert [e.location.path for e in info.value.errors] == [str(missing)]
