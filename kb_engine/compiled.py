@@ -21,6 +21,7 @@ from .prefilter import HAVE_HYPERSCAN, LiteralTable, Prefilter
 from .prefilter import build as build_prefilter
 from .record import FrozenRecord, Record
 from .regexes import Literals, required_literals
+from .scoretable import ScoreTable, score_table
 
 if TYPE_CHECKING:
     from .model import Page
@@ -195,12 +196,14 @@ class CompiledRules(Record):
     frame_automaton: Any
     frame_always: list[int]
     frame_sigs: list[int]
+    scores: ScoreTable  # what ranking reads, without building causes and signatures
 
     def __init__(
         self, pages: Mapping[str, dict[str, Any]], sources: dict[str, str],
         causes: Sequence[Cause], sigs: Sequence[Sig], probes: Sequence[Probe],
         prefilter: Prefilter, always_probes: list[int], exc_index: dict[str, list[int]],
         frame_automaton: Any, frame_always: list[int], frame_sigs: list[int],
+        scores: ScoreTable,
     ) -> None:
         self.pages = pages
         self.sources = sources
@@ -213,6 +216,7 @@ class CompiledRules(Record):
         self.frame_automaton = frame_automaton
         self.frame_always = frame_always
         self.frame_sigs = frame_sigs
+        self.scores = scores
 
     def replace(self, **changes: Any) -> CompiledRules:
         """A copy with ``changes`` applied."""
@@ -356,5 +360,5 @@ def compile_pages(
         prefilter=build_prefilter(b.table, prefer_hyperscan), always_probes=b.always,
         exc_index=b.exc_index,
         frame_automaton=_automaton(b.frame_lits), frame_always=b.frame_always,
-        frame_sigs=b.frame_sigs,
+        frame_sigs=b.frame_sigs, scores=score_table(causes, b.sigs),
     )

@@ -26,7 +26,7 @@ from .lazy import LazyList
 if TYPE_CHECKING:
     from .compiled import CauseText, CompiledRules
 
-CACHE_FORMAT = "kb-cache-5"
+CACHE_FORMAT = "kb-cache-6"
 
 
 def fingerprint(files: list[str], hyperscan: bool) -> str:

@@ -16,7 +16,7 @@ import bisect
 import re
 from collections.abc import Iterator
 
-from .compiled import Cause, CompiledRules, Sig
+from .compiled import CompiledRules
 from .hits import ScanResult, hit_captures
 from .masks import fingerprint, mask
 from .record import Record
@@ -37,32 +37,41 @@ _ERRORISH = re.compile(r"(?:Error|Exception|ERROR|CRITICAL|FATAL|Failed|failed)\
 
 
 class _Scored(Record):
-    cause: Cause
+    """A candidate cause, scored from the rules' columns (``ScoreTable``): signatures are
+    ids, and the Cause and Sig objects are built only for what a report shows."""
+
+    cause: int  # index into rules.causes
     confidence: float
-    matched: list[Sig]
-    checks: list[tuple[Sig, int | None, bool]]
+    matched: list[int]  # signature ids, in the cause's order
+    checks: list[tuple[int, int | None, bool]]  # (signature id, first line, negative)
     note: str | None
     ruled_out: bool
+    weight: float  # summed weight of the matched signatures (a tie-break)
 
-    def __init__(self, cause: Cause, confidence: float, matched: list[Sig],
-                 checks: list[tuple[Sig, int | None, bool]], note: str | None,
-                 ruled_out: bool) -> None:
+    def __init__(self, cause: int, confidence: float, matched: list[int],
+                 checks: list[tuple[int, int | None, bool]], note: str | None,
+                 ruled_out: bool, weight: float) -> None:
         self.cause = cause
         self.confidence = confidence
         self.matched = matched
         self.checks = checks
         self.note = note
         self.ruled_out = ruled_out
+        self.weight = weight
 
-    def signature_checks(self) -> list[SignatureCheck]:
-        return [SignatureCheck(sig.label, sig.weight, first is not None, negative,
-                               first + 1 if first is not None else None)
-                for sig, first, negative in self.checks]
+    def signature_checks(self, rules: CompiledRules) -> list[SignatureCheck]:
+        out = []
+        for sid, first, negative in self.checks:
+            sig = rules.sigs[sid]
+            out.append(SignatureCheck(sig.label, sig.weight, first is not None, negative,
+                                      first + 1 if first is not None else None))
+        return out
 
 
 class Ranker:
     def __init__(self, rules: CompiledRules, scan: ScanResult) -> None:
         self.rules = rules
+        self.table = rules.scores
         self.scan = scan
         self.foreign = scan.foreign_blocks
         # Foreign blocks merged into sorted disjoint spans: one bisection per hit line.
@@ -79,50 +88,51 @@ class Ranker:
         i = bisect.bisect_right(self._starts, line) - 1
         return i >= 0 and line <= self._ends[i]
 
-    def _first_hit(self, sig: Sig, runtime: str) -> int | None:
+    def _first_hit(self, sid: int, python: bool) -> int | None:
         """The first line the signature matched (outside foreign stack traces for Python
         rules), or None."""
-        sh = self.scan.sig_hits.get(sig.sid)
+        sh = self.scan.sig_hits.get(sid)
         if sh is None:
             return None
-        if runtime == "python" and self.foreign:
+        if python and self.foreign:
             return next((h.line for h in sh.hits if not self._in_foreign(h.line)), None)
         return sh.hits[0].line if sh.hits else None
 
-    def score(self, cause: Cause) -> _Scored:
-        matched: list[Sig] = []
+    def score(self, ci: int) -> _Scored:
+        t = self.table
+        python = t.cause_python[ci]
+        weights = t.sig_weight
+        matched: list[int] = []
         # (signature, first line, negative): SignatureChecks are built only for what is shown.
-        checks: list[tuple[Sig, int | None, bool]] = []
-        for sid in cause.sigs:
-            sig = self.rules.sigs[sid]
-            first = self._first_hit(sig, cause.runtime)
+        checks: list[tuple[int, int | None, bool]] = []
+        for sid in t.cause_sigs[ci]:
+            first = self._first_hit(sid, python)
             if first is not None:
-                matched.append(sig)
-            checks.append((sig, first, False))
+                matched.append(sid)
+            checks.append((sid, first, False))
         ruled_out = False
-        for sid in cause.rule_out:
-            sig = self.rules.sigs[sid]
-            first = self._first_hit(sig, cause.runtime)
+        for sid in t.cause_rule_out[ci]:
+            first = self._first_hit(sid, python)
             ruled_out = ruled_out or first is not None
-            checks.append((sig, first, True))
+            checks.append((sid, first, True))
         miss = 1.0
-        for sig in matched:
-            miss *= 1.0 - sig.weight
+        for sid in matched:
+            miss *= 1.0 - weights[sid]
         confidence = 1.0 - miss
-        note = check_versions(cause.packages, cause.python, self.scan.versions)
+        note = None
+        if t.cause_versioned[ci] and self.scan.versions:
+            cause = self.rules.causes[ci]
+            note = check_versions(cause.packages, cause.python, self.scan.versions)
         if note:
             confidence *= VERSION_PENALTY
         if ruled_out:
             confidence = 0.0
-        return _Scored(cause, round(confidence, 4), matched, checks, note, ruled_out)
+        return _Scored(ci, round(confidence, 4), matched, checks, note, ruled_out,
+                       sum(weights[sid] for sid in matched))
 
     def candidates(self) -> list[int]:
-        seen: set[int] = set()
-        for sid in self.scan.sig_hits:
-            sig = self.rules.sigs[sid]
-            if not sig.negative:
-                seen.add(sig.cause)
-        return sorted(seen)
+        cause_of, negative = self.table.sig_cause, self.table.sig_negative
+        return sorted({cause_of[sid] for sid in self.scan.sig_hits if not negative[sid]})
 
 
 def rank(
@@ -130,26 +140,28 @@ def rank(
     min_confidence: float = DEFAULT_MIN_CONFIDENCE, explain: bool = False,
 ) -> Report:
     ranker = Ranker(rules, scan)
-    scored = [ranker.score(rules.causes[ci]) for ci in ranker.candidates()]
+    scored = [ranker.score(ci) for ci in ranker.candidates()]
     scored = [s for s in scored if s.matched]
-    scored.sort(key=lambda s: (-s.confidence, -len(s.matched),
-                               -sum(x.weight for x in s.matched), s.cause.key))
+    keys = rules.scores.cause_key
+    scored.sort(key=lambda s: (-s.confidence, -len(s.matched), -s.weight, keys[s.cause]))
     reported = [s for s in scored if s.confidence >= min_confidence and not s.ruled_out]
     # Failures come from tracebacks and the evidence of reported causes only: a signature
     # that matched for a cause nobody reports is no failure of its own.
-    evidence = {h.line for s in reported for sig in s.matched
-                for h in scan.sig_hits[sig.sid].hits}
-    failures, locate = _failures(scan, evidence)
-    kept = _keep_each_failure(reported, [locate.get(_primary_line(s, scan)) for s in reported],
-                              top)
-    diagnoses = [_diagnosis(s, scan, locate, i + 1) for i, s in enumerate(kept)]
+    evidence = {h.line for s in reported for sid in s.matched
+                for h in scan.sig_hits[sid].hits}
+    weights = rules.scores.sig_weight
+    primary = [_primary_line(s, scan, weights) for s in reported]
+    below = [s for s in scored if s.confidence < min_confidence or s.ruled_out][:top]
+    shown = set(primary) | ({_primary_line(s, scan, weights) for s in below} if explain else set())
+    failures, locate = _failures(scan, evidence, shown)
+    kept = _keep_each_failure(reported, [locate.get(line) for line in primary], top)
+    diagnoses = [_diagnosis(rules, s, scan, locate, i + 1) for i, s in enumerate(kept)]
     for i, d in enumerate(diagnoses):
         if i + 1 < len(diagnoses):
-            d.ranking = _why(kept[i], kept[i + 1], diagnoses[i + 1])
+            d.ranking = _why(rules, kept[i], kept[i + 1], diagnoses[i + 1])
     near = []
     if explain:
-        near = [_diagnosis(s, scan, locate, 0) for s in scored
-                if s.confidence < min_confidence or s.ruled_out][:top]
+        near = [_diagnosis(rules, s, scan, locate, 0) for s in below]
     used = {d.failure for d in diagnoses}
     kind = _kind(scan)
     headline, fp = _headline(scan, failures)
@@ -162,17 +174,18 @@ def rank(
     )
 
 
-def _primary_line(s: _Scored, scan: ScanResult) -> int:
+def _primary_line(s: _Scored, scan: ScanResult, weights: list[float]) -> int:
     """The first line of the cause's heaviest matched signature: where its failure is."""
-    best = max(s.matched, key=lambda x: x.weight)
-    return scan.sig_hits[best.sid].hits[0].line
+    best = max(s.matched, key=weights.__getitem__)
+    return scan.sig_hits[best].hits[0].line
 
 
-def _diagnosis(s: _Scored, scan: ScanResult, locate: dict[int, int], rank_: int) -> Diagnosis:
+def _diagnosis(rules: CompiledRules, s: _Scored, scan: ScanResult, locate: dict[int, int],
+               rank_: int) -> Diagnosis:
     caps: dict[str, str] = {}
     evidence: list[Evidence] = []
     primary: int | None = None
-    for sig in sorted(s.matched, key=lambda x: -x.weight):
+    for sig in sorted((rules.sigs[sid] for sid in s.matched), key=lambda x: -x.weight):
         sh = scan.sig_hits[sig.sid]
         for hit in sh.hits:
             for k, v in hit_captures(sig, hit).items():
@@ -183,14 +196,15 @@ def _diagnosis(s: _Scored, scan: ScanResult, locate: dict[int, int], rank_: int)
         if len(evidence) < MAX_EVIDENCE:
             evidence.append(Evidence(first.line + 1, first.text, sig.label, sig.weight, sh.count))
     evidence.sort(key=lambda e: e.line)
-    cause = s.cause
+    cause = rules.causes[s.cause]
     return Diagnosis(
         rank=rank_, id=cause.key, page=cause.page, page_title=cause.page_title,
         cause=cause.cause_id, title=_fill(cause.title, caps), confidence=s.confidence,
         failure=locate.get(primary) if primary is not None else None,
         explanation=_fill(cause.explanation, caps), captures=caps, evidence=evidence,
         fix=_fill_steps(cause.fix, caps), verify=_fill_steps(cause.verify, caps),
-        applies=s.note is None, applicability_note=s.note, checks=s.signature_checks(),
+        applies=s.note is None, applicability_note=s.note,
+        checks=s.signature_checks(rules),
     )
 
 
@@ -219,8 +233,14 @@ def failure_texts(
         yield first_error.strip()
 
 
-def _failures(scan: ScanResult, evidence: set[int]) -> tuple[list[Failure], dict[int, int]]:
-    """One failure per distinct traceback fingerprint, plus evidence lines outside tracebacks."""
+def _failures(
+    scan: ScanResult, evidence: set[int], primary: set[int] | None = None
+) -> tuple[list[Failure], dict[int, int]]:
+    """One failure per distinct traceback fingerprint, plus evidence lines outside tracebacks.
+
+    ``primary``: the only lines whose failure is looked up (each reported cause's primary
+    line). Once MAX_FAILURES are listed, a cluster holding none of them changes nothing, and
+    its fingerprint is not computed; None computes every one."""
     failures: list[Failure] = []
     by_fp: dict[str, int] = {}
     locate: dict[int, int] = {}
@@ -260,6 +280,9 @@ def _failures(scan: ScanResult, evidence: set[int]) -> tuple[list[Failure], dict
         else:
             clusters.append([ln])
     for cluster in clusters:
+        if (len(failures) >= MAX_FAILURES and primary is not None
+                and primary.isdisjoint(cluster)):
+            continue
         texts = [scan.line_text.get(ln, "") for ln in cluster]
         head = next((t for t in texts if _ERRORISH.search(t)), texts[0]).strip()
         fp = fingerprint(head)
@@ -289,9 +312,9 @@ def _keep_each_failure(
     return [reported[i] for i in keep]
 
 
-def _why(a: _Scored, b: _Scored, other: Diagnosis) -> str:
-    a_labels = {s.label for s in a.matched}
-    b_labels = {s.label for s in b.matched}
+def _why(rules: CompiledRules, a: _Scored, b: _Scored, other: Diagnosis) -> str:
+    a_labels = {rules.sigs[sid].label for sid in a.matched}
+    b_labels = {rules.sigs[sid].label for sid in b.matched}
     only_a = sorted(a_labels - b_labels)
     parts = [f"ranks above {other.id} ({b.confidence:.2f} vs {a.confidence:.2f})"]
     if b.note and not a.note:

@@ -106,3 +106,67 @@ def test_json_shape_is_the_documented_contract(rules: RuleSet) -> None:
 def test_healthy_and_empty_input_have_no_diagnosis(rules: RuleSet) -> None:
     assert rules.diagnose("").status == "no_diagnosis"
     assert rules.diagnose("INFO: Application startup complete.\n").diagnoses == []
+
+
+def _busy_pack(tmp_path: Path) -> Path:
+    """Three causes whose regexes each match 20 far-apart lines of distinct text."""
+    causes = "".join(
+        f"  - id: c{n}\n    title: Cause {n}\n    explanation: Fixture.\n"
+        f"    signatures:\n      - kind: regex\n        pattern: 'boom{n} in [a-z]+'\n"
+        f"        weight: 0.9\n    fix: [Fix it.]\n    verify: [Check it.]\n"
+        for n in range(3))
+    pack = tmp_path / "busy"
+    pack.mkdir()
+    (pack / "busy.yaml").write_text(
+        "id: busy\ntitle: Busy fixture\nsummary: Many failures.\ncauses:\n" + causes)
+    return pack
+
+
+def test_failures_past_the_cap_do_not_change_the_report(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past MAX_FAILURES, ranking skips the clusters that hold no shown cause's line; the
+    failures and where each shown line belongs are what computing every one gives."""
+    from kb_engine import scoring
+
+    words = [a + b for a in "abcdefgh" for b in "abcdefgh"]
+    lines = []
+    for i in range(60):
+        # 24 texts, then the same again: a later cluster can belong to a listed failure
+        lines += [f"ERROR boom{i % 3} in {words[i % 24]}"] + ["INFO fine"] * 8
+    busy = load_rules([_busy_pack(tmp_path)], include_bundled=False, use_cache=False)
+    calls = []
+    real = scoring._failures
+
+    def both(scan, evidence, shown=None):  # type: ignore[no-untyped-def]
+        quick = real(scan, evidence, shown)
+        full = real(scan, evidence, None)
+        calls.append((len(evidence), len(full[0])))
+        assert quick[0] == full[0]
+        assert {ln: quick[1].get(ln) for ln in shown} == {ln: full[1].get(ln) for ln in shown}
+        assert len(quick[1]) < len(full[1])  # clusters were skipped
+        return quick
+
+    monkeypatch.setattr(scoring, "_failures", both)
+    report = busy.diagnose("\n".join(lines), explain=True)
+    assert [d.id for d in report.diagnoses] == ["busy/c0", "busy/c1", "busy/c2"]
+    assert calls == [(60, scoring.MAX_FAILURES)]
+
+
+def test_ranking_builds_only_the_causes_a_report_shows(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scoring reads the rules' columns: of a cached rule set, ranking builds the causes it
+    shows (and those whose version limits must be checked), not every candidate."""
+    from kb_engine.lazy import _MISSING
+
+    monkeypatch.setenv("KB_CACHE_DIR", str(tmp_path / "cache"))
+    pack = _busy_pack(tmp_path)
+    load_rules([pack], include_bundled=False)  # writes the cache
+    rules = load_rules([pack], include_bundled=False)
+    text = "\n".join(f"ERROR boom{n} in x" for n in range(3))
+    report = rules.diagnose(text, top=1)
+    causes = rules.compiled.causes
+    built = [i for i, item in enumerate(causes._items) if item is not _MISSING]  # type: ignore[attr-defined]
+    assert [d.id for d in report.diagnoses] == ["busy/c0"]
+    assert [causes[i].key for i in built] == ["busy/c0"]
+    assert rules.compiled.scores == load_rules(
+        [pack], include_bundled=False, use_cache=False).compiled.scores
