@@ -20,6 +20,8 @@ import functools
 import re
 from typing import Any
 
+from . import speedups
+
 _FENCE_LINE = re.compile(r"^\s*```[\w+-]*\s*$")
 _ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#39;", "'"), ("&amp;", "&"))
 
@@ -117,6 +119,8 @@ def _walk_cr_ansi(data: bytes, cr: bool, esc: bool) -> bytes | None:
     densely that the limit would be passed). Same result as
     ``_ANSI_B.sub(b"", re.sub(rb"\\r\\n?", b"\\n", data))``: no escape sequence can start or
     end inside ``\\r\\n``, and one that spans a CR removes it either way."""
+    if speedups.strip_cr_ansi is not None:  # the same, in C, however many there are
+        return speedups.strip_cr_ansi(data)
     find = data.find
     pieces: list[bytes] = []
     prev = 0

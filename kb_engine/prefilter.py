@@ -29,6 +29,7 @@ from typing import Any
 
 from .lazy import LazyList
 from .record import FrozenRecord, Record
+from .speedups import newlines
 from .windows import capped_line_blocks
 
 _hs: Any
@@ -160,13 +161,13 @@ def _numbered(window: bytes, hits: list[tuple[int, int]], ids_of: Sequence[tuple
     """Candidates from (end offset, entry) hits, and the window's line count: the newlines
     are counted once, between consecutive hits and after the last one. Or the same for the
     segment ``window[start:end]``: hits from ``start``, lines from ``line0``, into ``cands``."""
-    cands, line, prev, count = {} if cands is None else cands, line0, start, window.count
+    cands, line, prev, count = {} if cands is None else cands, line0, start, newlines
     for to, idx in sorted(hits):
         to += start
-        line += count(b"\n", prev, to)
+        line += count(window, prev, to)
         prev = to
         _record(cands, ids_of[idx], line, max(to - 1, 0))
-    return cands, line - line0 + count(b"\n", prev, len(window) if end is None else end) + 1
+    return cands, line - line0 + count(window, prev, len(window) if end is None else end) + 1
 
 
 def _all_hits(db: Any, data: bytes | memoryview, budget: int) -> list[tuple[int, int]] | None:

@@ -6,8 +6,9 @@ in its plainest form: every step one after the other, each over the whole window
 benchmark windows, and seeded fuzz (at the real limits, and with limits so small that every
 bulk path runs on short strings); mutants of the fast paths must fail that fuzz.
 
-This module imports only the standard library and ``kb_engine`` (pytest for type checking
-alone).
+These tests exercise the Python walk of CRs and escapes (an autouse fixture turns the C
+helper off); ``test_speedups.py`` holds the C helper to the same reference. The fuzz
+helpers are imported from here by that module and by a fresh process below.
 """
 
 from __future__ import annotations
@@ -17,16 +18,21 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from kb_engine import cleanup
+import pytest
+
+from kb_engine import cleanup, speedups
 from kb_engine.cleanup import clean_bytes, clean_text
-
-if TYPE_CHECKING:
-    import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ADV_LOGS = ROOT / "bench" / "data" / "logs"
+
+@pytest.fixture(autouse=True)
+def _python_walk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the Python walk and its storm paths: the C helper that takes
+    their place when built is compared with the same reference in test_speedups.py."""
+    monkeypatch.setattr(speedups, "strip_cr_ansi", None)
+
 
 # What cleanup does to CRs: a CRLF or a lone CR ends a line (the reference for the tests).
 CR = re.compile(rb"\r\n?")
@@ -294,8 +300,6 @@ def _windows(data: bytes, size: int) -> Iterator[bytes]:
 def test_equals_the_reference_on_the_adversarial_benchmark_logs() -> None:
     paths = [ADV_LOGS / name for name in ("adv-chars-1m.log", "mixed-1m.log")]
     if not paths[0].exists():
-        import pytest
-
         pytest.skip("bench/data/logs/adv-chars-1m.log not generated (python bench/run.py)")
     for path in paths:
         if not path.exists():

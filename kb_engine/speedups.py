@@ -1,0 +1,35 @@
+"""Optional C helpers for two byte loops of a big scan, and the Python they stand for.
+
+``kb_engine/_speedups.c`` is built at install time when a C compiler is there (setup.py
+marks it optional). Without it these names are the plain Python versions, with the same
+answers; tests run both and compare. ``HAVE_SPEEDUPS`` says which is in use.
+
+- ``newlines(data, start, end)``: ``data.count(b"\\n", start, end)``, about 5x quicker.
+  Numbering prefilter hits counts every newline of the input once.
+- ``strip_cr_ansi(data)``: CR LF and lone CRs made LFs, then ANSI escapes removed: what
+  ``cleanup`` walks one escape at a time in Python (a coloured log has hundreds per window).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+_newlines: Callable[..., int] | None
+_strip: Callable[[bytes], bytes] | None
+try:
+    from ._speedups import newlines as _newlines
+    from ._speedups import strip_cr_ansi as _strip
+except ImportError:  # pragma: no cover - built without a C compiler
+    _newlines = _strip = None
+
+HAVE_SPEEDUPS = _newlines is not None
+
+
+def newlines_py(data: bytes, start: int = 0, end: int = sys.maxsize) -> int:
+    return data.count(b"\n", start, end)
+
+
+newlines: Callable[..., int] = _newlines if _newlines is not None else newlines_py
+# None without the C helper: cleanup then walks the escapes itself.
+strip_cr_ansi: Callable[[bytes], bytes] | None = _strip

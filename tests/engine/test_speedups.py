@@ -1,0 +1,95 @@
+"""The optional C helpers (kb_engine/_speedups.c) give what the Python they replace gives.
+
+CI builds them (``.ci/run`` sets KB_REQUIRE_SPEEDUPS=1, so a failed build fails the run);
+elsewhere these tests skip when the install found no C compiler.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kb_engine import cleanup, load_rules, prefilter, speedups
+from kb_engine.cleanup import clean_bytes
+
+from .test_cleanup import CONFIGS, big_fuzz_inputs, fuzz_inputs, reference_clean_bytes
+
+ROOT = Path(__file__).resolve().parents[2]
+REQUIRED = bool(os.environ.get("KB_REQUIRE_SPEEDUPS"))
+pytestmark = pytest.mark.skipif(not speedups.HAVE_SPEEDUPS and not REQUIRED,
+                                reason="kb_engine._speedups not built (no C compiler)")
+_ANSI = re.compile(rb"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+
+
+def test_the_c_helpers_are_built_where_ci_requires_them() -> None:
+    assert speedups.HAVE_SPEEDUPS
+    assert speedups.newlines is not speedups.newlines_py
+    assert cleanup._ANSI_B.pattern == _ANSI.pattern  # what strip_cr_ansi spells out in C
+
+
+def test_newlines_counts_what_bytes_count_counts() -> None:
+    rng = random.Random(7)
+    sizes = [0, 1, 15, 16, 17, 4079, 4080, 4081, 8161, 70_000]
+    for size in sizes + [rng.randrange(20_000) for _ in range(200)]:
+        data = bytes(rng.choice(b"\n\na\r\x00\xff") for _ in range(size))
+        assert speedups.newlines(data) == data.count(b"\n")
+        for _ in range(20):
+            start = rng.randrange(-size - 5, size + 5)
+            end = rng.randrange(-size - 5, size + 5)
+            assert speedups.newlines(data, start, end) == data.count(b"\n", start, end), (
+                size, start, end)
+            assert speedups.newlines(data, start) == data.count(b"\n", start)
+    every = b"\n" * 70_000  # every lane at its 255 limit, block after block
+    assert speedups.newlines(every) == 70_000
+    assert speedups.newlines(memoryview(every)[5:100]) == 95
+
+
+def _escape_heavy(seed: int, count: int) -> Iterator[bytes]:
+    pieces = [b"\x1b", b"\x1b[", b"\x1b]", b"[", b"]", b"0", b"31", b";", b"?", b" ", b"/",
+              b"m", b"@", b"~", b"A", b"Z", b"\\", b"^", b"_", b"`", b"\x07", b"\r", b"\n",
+              b"\r\n", b"x", b"\x7f", b"\xff", b"\x1b\\", b"\x1b[0m", b"\x1b]0;t\x07"]
+    rng = random.Random(seed)
+    for _ in range(count):
+        yield b"".join(rng.choice(pieces) for _ in range(rng.randrange(0, 30)))
+
+
+def test_strip_cr_ansi_equals_the_two_regex_passes() -> None:
+    cases = [b"", b"\x1b", b"\x1b[", b"\x1b[31", b"\x1b]0;title", b"\x1b]0;t\x1b", b"\r",
+             b"\r\r\n\n", b"a\x1b]x\r\ny\x07b", b"\x1b\x1b[0m", b"\x1b[\x1bM", b"\x1b]\x1b\\"]
+    for data in [*cases, *_escape_heavy(3, 30_000)]:
+        expected = _ANSI.sub(b"", re.sub(rb"\r\n?", b"\n", data))
+        assert speedups.strip_cr_ansi is not None
+        assert speedups.strip_cr_ansi(data) == expected, data
+
+
+def test_cleanup_with_the_c_walk_equals_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    for seed, (name, config) in enumerate(CONFIGS.items()):
+        with monkeypatch.context() as patch:
+            for attr, value in config.items():
+                patch.setattr(cleanup, attr, value)
+            for data in fuzz_inputs(100 + seed, 3_000):
+                assert clean_bytes(data) == reference_clean_bytes(data), (name, data)
+    for data in big_fuzz_inputs(111, 12):
+        assert clean_bytes(data) == reference_clean_bytes(data)
+    storm = b"\x1b[31mred\x1b[0m\r\n" * 20_000  # where the Python walk gives up
+    assert cleanup._walk_cr_ansi(storm, True, True) == b"red\n" * 20_000
+
+
+def test_reports_are_the_same_with_and_without_the_c_helpers(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    logs = sorted(ROOT.joinpath("rules").rglob("*.pos.log"))[:60]
+    assert logs
+    # Coloured, CRLF-ended lines: both helpers have work to do in every window.
+    text = b"".join(p.read_bytes().replace(b"ERROR", b"\x1b[31mERROR\x1b[0m")
+                    .replace(b"\n", b"\r\n") for p in logs)
+    rules = load_rules()
+    with_c = rules.diagnose([text], explain=True).to_dict(True)
+    monkeypatch.setattr(prefilter, "newlines", speedups.newlines_py)
+    monkeypatch.setattr(speedups, "strip_cr_ansi", None)
+    assert rules.diagnose([text], explain=True).to_dict(True) == with_c
+    assert text.endswith(b"\n") and with_c["input"]["lines"] == text.count(b"\n")
