@@ -35,6 +35,7 @@ import re2
 
 from . import prefilter as _pf
 from .prefilter import Candidates, LiteralTable, Prefilter, _escape, _record
+from .speedups import newlines
 from .windows import capped_lines
 
 _core: Any = getattr(re2, "_re2", None)
@@ -216,7 +217,7 @@ class Re2LiteralPrefilter(AhoCorasickPrefilter):
         entries = self.entries
         autos = [(auto, lower) for auto, lower in ((self._exact, False), (self._caseless, True))
                  if auto is not None]
-        find, rfind, count = window.find, window.rfind, window.count
+        find, rfind, count = window.find, window.rfind, newlines
         size = len(window)
         pos = prev = line = 0
         while pos < size and spent <= budget:
@@ -228,7 +229,7 @@ class Re2LiteralPrefilter(AhoCorasickPrefilter):
             stop = find(b"\n", end)
             if stop < 0:
                 stop = size
-            line += count(b"\n", prev, start)
+            line += count(window, prev, start)
             prev = start
             text = window[start:stop]
             spent += 1
@@ -241,7 +242,7 @@ class Re2LiteralPrefilter(AhoCorasickPrefilter):
             pos = stop + 1
         if spent > budget:  # pathological: every line full of literals
             return self._per_line(window, autos)
-        return self._odd_lines(window, cands), line + count(b"\n", prev) + 1
+        return self._odd_lines(window, cands), line + count(window, prev) + 1
 
     def _per_line(self, window: bytes, autos: list[tuple[Any, bool]]) -> tuple[Candidates, int]:
         """Each line's literals named once by the automata, over the part of the line
