@@ -1,7 +1,7 @@
 """The optional C helpers (kb_engine/_speedups.c) give what the Python they replace gives.
 
 CI builds them (``.ci/run`` sets KB_REQUIRE_SPEEDUPS=1, so a failed build fails the run);
-elsewhere these tests skip when the install found no C compiler.
+elsewhere the tests of the helpers themselves skip when the install found no C compiler.
 """
 
 from __future__ import annotations
@@ -21,17 +21,19 @@ from .test_cleanup import CONFIGS, big_fuzz_inputs, fuzz_inputs, reference_clean
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = bool(os.environ.get("KB_REQUIRE_SPEEDUPS"))
-pytestmark = pytest.mark.skipif(not speedups.HAVE_SPEEDUPS and not REQUIRED,
+needs_c = pytest.mark.skipif(not speedups.HAVE_SPEEDUPS and not REQUIRED,
                                 reason="kb_engine._speedups not built (no C compiler)")
 _ANSI = re.compile(rb"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 
 
+@needs_c
 def test_the_c_helpers_are_built_where_ci_requires_them() -> None:
     assert speedups.HAVE_SPEEDUPS
     assert speedups.newlines is not speedups.newlines_py
     assert cleanup._ANSI_B.pattern == _ANSI.pattern  # what strip_cr_ansi spells out in C
 
 
+@needs_c
 def test_newlines_counts_what_bytes_count_counts() -> None:
     rng = random.Random(7)
     sizes = [0, 1, 15, 16, 17, 4079, 4080, 4081, 8161, 70_000]
@@ -58,6 +60,7 @@ def _escape_heavy(seed: int, count: int) -> Iterator[bytes]:
         yield b"".join(rng.choice(pieces) for _ in range(rng.randrange(0, 30)))
 
 
+@needs_c
 def test_strip_cr_ansi_equals_the_two_regex_passes() -> None:
     cases = [b"", b"\x1b", b"\x1b[", b"\x1b[31", b"\x1b]0;title", b"\x1b]0;t\x1b", b"\r",
              b"\r\r\n\n", b"a\x1b]x\r\ny\x07b", b"\x1b\x1b[0m", b"\x1b[\x1bM", b"\x1b]\x1b\\"]
@@ -67,6 +70,7 @@ def test_strip_cr_ansi_equals_the_two_regex_passes() -> None:
         assert speedups.strip_cr_ansi(data) == expected, data
 
 
+@needs_c
 def test_cleanup_with_the_c_walk_equals_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:
     for seed, (name, config) in enumerate(CONFIGS.items()):
         with monkeypatch.context() as patch:
@@ -80,6 +84,7 @@ def test_cleanup_with_the_c_walk_equals_the_reference(monkeypatch: pytest.Monkey
     assert cleanup._walk_cr_ansi(storm, True, True) == b"red\n" * 20_000
 
 
+@needs_c
 def test_reports_are_the_same_with_and_without_the_c_helpers(
         monkeypatch: pytest.MonkeyPatch) -> None:
     logs = sorted(ROOT.joinpath("rules").rglob("*.pos.log"))[:60]
@@ -93,3 +98,28 @@ def test_reports_are_the_same_with_and_without_the_c_helpers(
     monkeypatch.setattr(speedups, "strip_cr_ansi", None)
     assert rules.diagnose([text], explain=True).to_dict(True) == with_c
     assert text.endswith(b"\n") and with_c["input"]["lines"] == text.count(b"\n")
+
+
+def test_a_kb_without_the_c_helpers_gives_the_same_report(tmp_path: Path) -> None:
+    """Where the install found no compiler: the module is missing, the Python is used."""
+    import json
+    import subprocess
+    import sys
+
+    sample = (ROOT / "rules" / "fastapi"
+              / "fastapi-dependencies.sync-db-in-async-endpoint.pos.incident.log")
+    coloured = tmp_path / "coloured.log"
+    coloured.write_bytes(sample.read_bytes().replace(b"\n", b"\x1b[0m\r\n"))
+    code = ("import sys\n"
+            "if sys.argv[1] == 'without': sys.modules['kb_engine._speedups'] = None\n"
+            "from kb_engine import speedups\n"
+            "from kb_cli.main import main\n"
+            "print(speedups.HAVE_SPEEDUPS, file=sys.stderr)\n"
+            "sys.exit(main(['diagnose', '--format', 'json', sys.argv[2]]))\n")
+    runs = {how: subprocess.run([sys.executable, "-c", code, how, str(coloured)], cwd=ROOT,
+                                capture_output=True, text=True, timeout=120,
+                                env={**os.environ, "KB_CACHE_DIR": str(tmp_path / how)})
+            for how in ("with", "without")}
+    assert runs["without"].stderr.strip().endswith("False")
+    assert runs["with"].returncode == runs["without"].returncode == 0
+    assert json.loads(runs["with"].stdout) == json.loads(runs["without"].stdout)

@@ -1,0 +1,116 @@
+"""Interleaved A/B of two kb source trees, each run as a new `kb diagnose` process.
+
+    python bench/ab.py OLD [--new TREE] [--rounds N] [--log FILE] [--rules DIR ...]
+
+OLD is a source tree or a git revision (checked out into a temporary worktree, removed
+afterwards). The variants alternate within each round, so both see the same noise; the
+report gives each one's best wall and CPU time and the median of the per-round ratios.
+On a shared machine the median ratio is the number to read.
+
+Each variant runs ``python -P -m kb_cli.main`` with PYTHONPATH set to its tree and its own
+KB_CACHE_DIR. ``-P`` matters: without it the current directory comes first on sys.path,
+and run from a checkout both variants would import that checkout's code. Before timing,
+each variant is asked which kb_engine it imports, and its rule caches are filled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PACKS = HERE / "data" / "packs"
+
+
+def _cpu_of(usage_before: os.times_result, usage_after: os.times_result) -> float:
+    return (usage_after.children_user - usage_before.children_user
+            + usage_after.children_system - usage_before.children_system)
+
+
+def _run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    before, t0 = os.times(), time.perf_counter()
+    proc = subprocess.run(argv, env=env, capture_output=True, cwd=tempfile.gettempdir())
+    elapsed = time.perf_counter() - t0
+    # 1 is "no diagnosis", but also what a crash exits with: a report must have come out
+    if proc.returncode not in (0, 1) or not proc.stdout.startswith(b'{\n  "schema"'):
+        raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr.decode()[-500:]}")
+    return elapsed, _cpu_of(before, os.times())
+
+
+def _engine_of(tree: Path, env: dict[str, str]) -> str:
+    code = "import kb_engine; print(kb_engine.__file__)"
+    out = subprocess.run([sys.executable, "-P", "-c", code], env=env, capture_output=True,
+                         text=True, check=True, cwd=tempfile.gettempdir())
+    where = out.stdout.strip()  # "None" for a folder without __init__.py
+    if not (os.path.isabs(where) and Path(where).resolve().is_relative_to(tree.resolve())):
+        raise SystemExit(f"{tree}: imports kb_engine from {where}, not from the tree")
+    return where
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog="example: python bench/ab.py HEAD~3 --rounds 12")
+    ap.add_argument("old", help="the baseline: a source tree, or a git revision")
+    ap.add_argument("--new", default=str(ROOT), help="the tree to compare (this checkout)")
+    ap.add_argument("--rounds", type=int, default=12, help="rounds (12)")
+    ap.add_argument("--log", default=str(HERE / "data" / "logs" / "mixed-100m.log"),
+                    help="input (the bench's 100 MB mixed log)")
+    ap.add_argument("--rules", action="append", default=[],
+                    help="rule pack, repeatable: one comparison each (the bench's packs)")
+    args = ap.parse_args(argv)
+    packs = args.rules or [str(p) for p in (PACKS / "rules-1000", PACKS / "rules-5000")]
+    scratch = Path(tempfile.mkdtemp(prefix="kb-ab-"))
+    old = Path(args.old)
+    worktree = None
+    try:
+        if not old.is_dir():
+            worktree = old = scratch / "old"
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach",
+                            str(old), args.old], check=True)
+        trees = {"old": old, "new": Path(args.new)}
+        envs = {name: dict(os.environ, PYTHONPATH=str(tree), NO_COLOR="1",
+                           KB_CACHE_DIR=str(scratch / f"cache-{name}"))
+                for name, tree in trees.items()}
+        for name, tree in trees.items():
+            print(f"{name}: {_engine_of(tree, envs[name])}")
+            subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "kb_engine"),
+                            str(tree / "kb_cli")], check=True)  # as an installed kb has it
+        size = Path(args.log).stat().st_size / 1e6
+        for pack in packs:
+            argv = [sys.executable, "-P", "-m", "kb_cli.main", "diagnose", "--format", "json",
+                    "--rules", pack, "--no-bundled", args.log]
+            for env in envs.values():  # fills the variant's rule cache: not timed
+                _run(argv, env)
+            got: dict[str, list[tuple[float, float]]] = {"old": [], "new": []}
+            for r in range(args.rounds):
+                for name in ("old", "new") if r % 2 == 0 else ("new", "old"):
+                    got[name].append(_run(argv, envs[name]))
+            ratios = [o[0] / n[0] for o, n in zip(got["old"], got["new"], strict=True)]
+            line = [f"{Path(pack).name}, {size:.0f} MB, {args.rounds} rounds:"]
+            for name, runs in got.items():
+                best = min(w for w, _ in runs)
+                line.append(f"{name} best {best:.3f} s ({size / best:.0f} MB/s), "
+                            f"cpu {min(c for _, c in runs):.2f} s;")
+            best_ratio = min(w for w, _ in got["old"]) / min(w for w, _ in got["new"])
+            line.append(f"old/new median {statistics.median(ratios):.2f}x "
+                        f"(best {best_ratio:.2f}x)")
+            print(" ".join(line))
+    finally:
+        if worktree is not None:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
+                            str(worktree)], check=False)
+        shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
