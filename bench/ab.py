@@ -67,7 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rules", action="append", default=[],
                     help="rule pack, repeatable: one comparison each (the bench's packs)")
     args = ap.parse_args(argv)
-    packs = args.rules or [str(p) for p in (PACKS / "rules-1000", PACKS / "rules-5000")]
+    # absolute: the variants run from the temporary directory, not from here
+    packs = [str(Path(p).resolve()) for p in args.rules] or [
+        str(p) for p in (PACKS / "rules-1000", PACKS / "rules-5000")]
+    args.log = str(Path(args.log).resolve())
     scratch = Path(tempfile.mkdtemp(prefix="kb-ab-"))
     old = Path(args.old)
     worktree = None

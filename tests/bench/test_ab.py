@@ -13,8 +13,9 @@ PACK = ROOT / "tests" / "fixtures" / "pack"
 def test_ab_runs_each_tree_and_prints_a_ratio_per_pack(tmp_path: Path) -> None:
     log = PACK / "demo" / "demo-errors.pool.pos.log"
     out = subprocess.run([sys.executable, str(ROOT / "bench" / "ab.py"), str(ROOT),
-                          "--rounds", "2", "--log", str(log), "--rules", str(PACK)],
-                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+                          "--rounds", "2", "--log", str(log.relative_to(ROOT)),
+                          "--rules", str(PACK.relative_to(ROOT))],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[0] == f"old: {ROOT / 'kb_engine' / '__init__.py'}"
