@@ -794,9 +794,9 @@ def _engine_identity() -> dict[str, str]:
         return {"dir": "?", "sha": "?", "git": "?"}
     dirs = [Path(p).parent for p in out]
     h = hashlib.sha256()
-    for d in dirs:
-        for p in sorted(d.glob("*.py")):
-            h.update(p.name.encode() + b"\0" + p.read_bytes())
+    for d in dirs:  # the C helpers' source too, and whether they are built
+        for p in sorted([*d.glob("*.py"), *d.glob("*.c"), *d.glob("_speedups*.so")]):
+            h.update(p.name.encode() + b"\0" + (p.read_bytes() if p.suffix != ".so" else b""))
     repo = dirs[0].parent
     head = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
                           capture_output=True, text=True).stdout.strip() or "?"
