@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from kb_engine import KbError, RuleSet, RuleSetError, __version__, load_rules
+from kb_engine.loader import missing_paths
 
 from . import parallel
 from .render import Style, page_text, report_markdown, report_text
@@ -139,9 +140,9 @@ def _rule_dirs(args: argparse.Namespace) -> list[Path]:
     """KB_RULES_PATH, then ``--rules``. A mistyped ``--rules`` is a usage error (a wrong
     path would read as an empty pack); a stale KB_RULES_PATH entry only warns, through
     ``load_errors``, so that a bot's diagnosis goes on."""
-    for given in args.rules:
-        if not os.path.exists(given):
-            raise InputProblem(f"--rules {given}: no such rule folder or file")
+    missing = missing_paths(args.rules)
+    if missing:
+        raise InputProblem(f"--rules {missing[0]}")
     env = [p for p in os.environ.get("KB_RULES_PATH", "").split(os.pathsep) if p]
     return [Path(p) for p in env + list(args.rules)]
 

@@ -119,8 +119,6 @@ def _walk_cr_ansi(data: bytes, cr: bool, esc: bool) -> bytes | None:
     densely that the limit would be passed). Same result as
     ``_ANSI_B.sub(b"", re.sub(rb"\\r\\n?", b"\\n", data))``: no escape sequence can start or
     end inside ``\\r\\n``, and one that spans a CR removes it either way."""
-    if speedups.strip_cr_ansi is not None:  # the same, in C, however many there are
-        return speedups.strip_cr_ansi(data)
     find = data.find
     pieces: list[bytes] = []
     prev = 0
@@ -374,7 +372,8 @@ def clean_bytes(data: bytes) -> bytes:
     literals = not found.isdisjoint(_LITERAL_MARKERS)
     filler = None  # set when the CRLF pass padded: the literal step's translate drops it
     if cr or esc:
-        walked = _walk_cr_ansi(data, cr, esc)
+        strip = speedups.strip_cr_ansi  # the walk's result in C, however many there are
+        walked = strip(data) if strip is not None else _walk_cr_ansi(data, cr, esc)
         if walked is not None:
             data = walked
         else:  # thousands of them: whole-window passes are linear too, and quicker then

@@ -234,13 +234,13 @@ def failure_texts(
 
 
 def _failures(
-    scan: ScanResult, evidence: set[int], primary: set[int] | None = None
+    scan: ScanResult, evidence: set[int], shown: set[int] | None = None
 ) -> tuple[list[Failure], dict[int, int]]:
     """One failure per distinct traceback fingerprint, plus evidence lines outside tracebacks.
 
-    ``primary``: the only lines whose failure is looked up (each reported cause's primary
-    line). Once MAX_FAILURES are listed, a cluster holding none of them changes nothing, and
-    its fingerprint is not computed; None computes every one."""
+    ``shown``: the only lines whose failure is looked up (the primary line of each cause the
+    report may show, near misses included). Once MAX_FAILURES are listed, a cluster holding
+    none of them changes nothing, and its fingerprint is not computed; None computes all."""
     failures: list[Failure] = []
     by_fp: dict[str, int] = {}
     locate: dict[int, int] = {}
@@ -280,8 +280,8 @@ def _failures(
         else:
             clusters.append([ln])
     for cluster in clusters:
-        if (len(failures) >= MAX_FAILURES and primary is not None
-                and primary.isdisjoint(cluster)):
+        if (len(failures) >= MAX_FAILURES and shown is not None
+                and shown.isdisjoint(cluster)):
             continue
         texts = [scan.line_text.get(ln, "") for ln in cluster]
         head = next((t for t in texts if _ERRORISH.search(t)), texts[0]).strip()

@@ -81,7 +81,8 @@ def test_cleanup_with_the_c_walk_equals_the_reference(monkeypatch: pytest.Monkey
     for data in big_fuzz_inputs(111, 12):
         assert clean_bytes(data) == reference_clean_bytes(data)
     storm = b"\x1b[31mred\x1b[0m\r\n" * 20_000  # where the Python walk gives up
-    assert cleanup._walk_cr_ansi(storm, True, True) == b"red\n" * 20_000
+    assert cleanup._walk_cr_ansi(storm, True, True) is None  # the Python walk gives up
+    assert clean_bytes(storm) == b"red\n" * 20_000
 
 
 @needs_c
