@@ -1,4 +1,4 @@
-/* Two byte loops that Python runs slowly, for big logs (kb_engine.speedups).
+/* Three byte loops that Python runs slowly, for big logs (kb_engine.speedups).
  *
  * newlines(data, start=0, end=len(data)) -> int
  *     data.count(b"\n", start, end). CPython's count stops at a maxcount inside its
@@ -10,7 +10,15 @@
  *     every ANSI escape that kb_engine.cleanup._ANSI_B matches removed, searching on
  *     from the end of each removal, exactly as re.sub does. One pass at memcpy speed.
  *
- * Both release the GIL while they loop. Tests compare them with the Python they replace.
+ * replace_literals(data, pairs) -> bytes
+ *     Every (marker, plain) of pairs replaced in one left-to-right pass: at each position
+ *     the first marker (in pairs order) that starts there is replaced and the search goes
+ *     on after it. That is what data.replace(marker, plain) one pair after the other gives
+ *     when no marker can overlap another's occurrence, none holds another's plain text
+ *     and a later pair's plain text holds no earlier marker (cleanup's entities and smart
+ *     quotes, checked by a test). No plain text may be longer than its marker.
+ *
+ * All three release the GIL while they loop. Tests compare them with the Python they replace.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -177,10 +185,172 @@ strip_cr_ansi(PyObject *self, PyObject *args)
     return out;
 }
 
+#define MAX_PAIRS 64
+
+typedef struct {
+    const unsigned char *marker, *plain;
+    Py_ssize_t mlen, plen;
+} Pair;
+
+/* The pair whose marker starts at in[i] (its first byte is c), or NULL. */
+static const Pair *
+marker_at(const unsigned char *in, Py_ssize_t i, Py_ssize_t n, const Pair *pairs,
+          Py_ssize_t npairs, Py_ssize_t from)
+{
+    unsigned char c = in[i];
+    for (Py_ssize_t k = from; k < npairs; k++) {
+        const Pair *p = &pairs[k];
+        if (p->marker[0] == c && p->mlen <= n - i
+                && in[i + p->mlen - 1] == p->marker[p->mlen - 1]  /* cheap tests first */
+                && memcmp(in + i, p->marker, (size_t)p->mlen) == 0) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
+#define MAX_FIRST 8
+
+/* first[c]: 1 + the index of the first pair whose marker starts with byte c, or 0.
+ * Candidates are found with memchr, one pointer per distinct first byte (at most
+ * MAX_FIRST of them; more go byte by byte through the table). */
+static Py_ssize_t
+replace_pass(const unsigned char *in, Py_ssize_t n, unsigned char *out, const Pair *pairs,
+             Py_ssize_t npairs, const unsigned char *first)
+{
+    unsigned char bytes[MAX_FIRST];
+    const unsigned char *next[MAX_FIRST];
+    int nfirst = 0;
+    for (int c = 0; c < 256; c++) {
+        if (first[c]) {
+            if (nfirst == MAX_FIRST) {
+                nfirst = -1;
+                break;
+            }
+            bytes[nfirst++] = (unsigned char)c;
+        }
+    }
+    Py_ssize_t i = 0, o = 0, run = 0;
+    if (nfirst >= 0) {
+        for (int k = 0; k < nfirst; k++) {
+            next[k] = n > 0 ? memchr(in, bytes[k], (size_t)n) : NULL;
+        }
+        for (;;) {
+            int best = -1;
+            for (int k = 0; k < nfirst; k++) {
+                if (next[k] != NULL && (best < 0 || next[k] < next[best])) {
+                    best = k;
+                }
+            }
+            if (best < 0) {
+                break;
+            }
+            i = next[best] - in;
+            const Pair *hit = marker_at(in, i, n, pairs, npairs, first[in[i]] - 1);
+            Py_ssize_t resume = i + 1;
+            if (hit != NULL) {
+                memcpy(out + o, in + run, (size_t)(i - run));
+                o += i - run;
+                memcpy(out + o, hit->plain, (size_t)hit->plen);
+                o += hit->plen;
+                run = resume = i + hit->mlen;
+            }
+            for (int k = 0; k < nfirst; k++) {  /* every pointer the match passed */
+                if (next[k] != NULL && next[k] < in + resume) {
+                    next[k] = resume < n ? memchr(in + resume, bytes[k], (size_t)(n - resume))
+                                         : NULL;
+                }
+            }
+        }
+    }
+    else {
+        while (i < n) {
+            const Pair *hit = first[in[i]] ? marker_at(in, i, n, pairs, npairs,
+                                                       first[in[i]] - 1) : NULL;
+            if (hit == NULL) {
+                i++;
+                continue;
+            }
+            memcpy(out + o, in + run, (size_t)(i - run));
+            o += i - run;
+            memcpy(out + o, hit->plain, (size_t)hit->plen);
+            o += hit->plen;
+            i += hit->mlen;
+            run = i;
+        }
+    }
+    memcpy(out + o, in + run, (size_t)(n - run));
+    return o + (n - run);
+}
+
+static PyObject *
+replace_literals(PyObject *self, PyObject *args)
+{
+    Py_buffer buf;
+    PyObject *seq;
+    if (!PyArg_ParseTuple(args, "y*O:replace_literals", &buf, &seq)) {
+        return NULL;
+    }
+    PyObject *fast = PySequence_Fast(seq, "replace_literals: pairs must be a sequence");
+    if (fast == NULL) {
+        PyBuffer_Release(&buf);
+        return NULL;
+    }
+    Py_ssize_t npairs = PySequence_Fast_GET_SIZE(fast);
+    Pair pairs[MAX_PAIRS];
+    unsigned char first[256] = {0};
+    PyObject *out = NULL;
+    if (npairs > MAX_PAIRS) {
+        PyErr_SetString(PyExc_ValueError, "replace_literals: at most 64 pairs");
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < npairs; k++) {
+        PyObject *pair = PySequence_Fast_GET_ITEM(fast, k);
+        PyObject *marker, *plain;
+        if (!PyTuple_Check(pair) || !PyArg_ParseTuple(pair, "SS", &marker, &plain)) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_TypeError, "replace_literals: pairs of bytes");
+            }
+            goto done;
+        }
+        pairs[k].marker = (const unsigned char *)PyBytes_AS_STRING(marker);
+        pairs[k].mlen = PyBytes_GET_SIZE(marker);
+        pairs[k].plain = (const unsigned char *)PyBytes_AS_STRING(plain);
+        pairs[k].plen = PyBytes_GET_SIZE(plain);
+        if (pairs[k].mlen == 0 || pairs[k].plen > pairs[k].mlen) {
+            PyErr_SetString(PyExc_ValueError,
+                            "replace_literals: empty marker, or plain longer than marker");
+            goto done;
+        }
+        if (!first[pairs[k].marker[0]]) {
+            first[pairs[k].marker[0]] = (unsigned char)(k + 1);
+        }
+    }
+    out = PyBytes_FromStringAndSize(NULL, buf.len);
+    if (out == NULL) {
+        goto done;
+    }
+    Py_ssize_t n;
+    unsigned char *dst = (unsigned char *)PyBytes_AS_STRING(out);
+    /* the tuple (held by fast) keeps every marker and plain alive without the GIL */
+    Py_BEGIN_ALLOW_THREADS
+    n = replace_pass((const unsigned char *)buf.buf, buf.len, dst, pairs, npairs, first);
+    Py_END_ALLOW_THREADS
+    if (n != PyBytes_GET_SIZE(out) && _PyBytes_Resize(&out, n) < 0) {
+        out = NULL;
+    }
+done:
+    Py_DECREF(fast);
+    PyBuffer_Release(&buf);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"newlines", newlines, METH_VARARGS, "data.count(b'\\n', start, end), vectorised."},
     {"strip_cr_ansi", strip_cr_ansi, METH_VARARGS,
      "CRs made LFs, then ANSI escapes removed, as kb_engine.cleanup's reference does."},
+    {"replace_literals", replace_literals, METH_VARARGS,
+     "Every (marker, plain) pair replaced in one left-to-right pass."},
     {NULL, NULL, 0, NULL},
 };
 

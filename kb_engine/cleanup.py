@@ -21,27 +21,14 @@ import re
 from typing import Any
 
 from . import speedups
+from .fences import strip_fences_b
 
-_FENCE_LINE = re.compile(r"^\s*```[\w+-]*\s*$")
 _ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#39;", "'"), ("&amp;", "&"))
 
 
 def clean_text(text: str) -> str:
     """Return ``text`` with fences, entities, smart quotes, ANSI codes and CRs undone."""
     return clean_bytes(text.encode("utf-8", "surrogatepass")).decode("utf-8", "surrogatepass")
-
-
-def _strip_fences(text: str) -> str:
-    out = []
-    for line in text.split("\n"):
-        if "```" not in line:
-            out.append(line)
-        elif _FENCE_LINE.match(line):
-            out.append("")
-        else:
-            # Slack keeps text on the fence line: ```Traceback (most ...)```
-            out.append(line.replace("```", ""))
-    return "\n".join(out)
 
 
 # One literal \x1b prefix lets the regex engine skip ahead between escapes.
@@ -271,10 +258,22 @@ def _replace_literals(data: bytes, found: set[bytes], filler: bytes | None) -> b
     window as they always did.
 
     ``filler`` is given when ``data`` already holds some (the CRLF pass padded); the result
-    never does."""
+    never does. With the C helper each group is one pass (``speedups.replace_literals``),
+    for the same reasons, and no pads."""
     entities = [pair for pair in _ENTITIES_B if pair[0] in found]
     smart = [pair for pair in _SMART_B if pair[0] in found]
     slack = not _SLACK_MARKERS.isdisjoint(found)
+    replace = speedups.replace_literals
+    if replace is not None:
+        if filler is not None:  # pads sit before LFs: dropping them joins no marker
+            data = data.translate(None, filler)
+        data = replace(data, entities) if entities else data
+        data = _SLACK_LINK_B.sub(rb"\1", data) if slack else data
+        smart, removals = _bom_joins(data, found, slack, smart)
+        data = replace(data, smart) if smart else data
+        for marker, plain in removals:
+            data = data.replace(marker, plain)
+        return data
     padded = filler is not None
     if not padded and len(entities) + len(smart) >= 2:
         filler = _filler(data)
@@ -293,12 +292,7 @@ def _replace_literals(data: bytes, found: set[bytes], filler: bytes | None) -> b
             data = data.translate(None, filler)
             padded = False
         data = _SLACK_LINK_B.sub(rb"\1", data)
-    removals: list[tuple[bytes, bytes]] = []
-    if _ZWSP in found and _BOM in found and (
-            (slack and any(join in data for join in _BOM_JOINS[:2]))
-            or not found.isdisjoint(_BOM_JOINS)):
-        removals = [(_ZWSP, b""), (_BOM, b"")]
-        smart = [pair for pair in smart if pair[0] not in (_ZWSP, _BOM)]
+    smart, removals = _bom_joins(data, found, slack, smart)
     data = _pad_replace(data, smart, filler)
     if padded or smart:
         data = data.translate(None, filler)
@@ -307,59 +301,16 @@ def _replace_literals(data: bytes, found: set[bytes], filler: bytes | None) -> b
     return data
 
 
-# Fences are found one by one (a few per window); past this many the window's lines go
-# through _strip_fences a block at a time.
-_FENCE_LIMIT = 4096
-_FENCE_BLOCK = 256 * 1024
-# What str's \s matches in ASCII: on a fence line only these (or non-ASCII whitespace) come
-# before the first fence, so any other byte there spares decoding the line.
-_ASCII_SPACE = frozenset(b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f")
-
-
-def _strip_fences_b(data: bytes) -> bytes:
-    """``_strip_fences`` on the UTF-8 (surrogateescape) text of ``data``, visiting only the
-    fences and their lines: a fence line becomes empty, any other fence is cut out. A line
-    decodes the same alone as within the window (no UTF-8 sequence holds a newline), and
-    cutting the ASCII fence out of the text cuts it out of the bytes."""
-    out: list[bytes | memoryview] = []
-    view = memoryview(data)
-    find = data.find
-    size = len(data)
-    prev = 0  # data[:prev] is done
-    line_end = -1  # end of the line of the last fence, known not to be a fence line
-    pos = find(b"```")
-    for _ in range(_FENCE_LIMIT):
-        if pos < 0:
-            out.append(view[prev:])
-            return b"".join(out)
-        if pos > line_end:  # the first fence of its line
-            start = data.rfind(b"\n", prev, pos) + 1
-            end = find(b"\n", pos)
-            if end < 0:
-                end = size
-            if ((pos == start or data[pos - 1] in _ASCII_SPACE or data[pos - 1] >= 0x80)
-                    and _FENCE_LINE.match(data[start:end].decode("utf-8", "surrogateescape"))):
-                out.append(view[prev:start])
-                prev = end
-                pos = find(b"```", end)
-                continue
-            line_end = end
-        out.append(view[prev:pos])
-        prev = pos + 3
-        pos = find(b"```", prev)
-    # A fence storm: finish the current line, then the rest of the window (from a newline
-    # on) goes through _strip_fences a block of whole lines at a time.
-    if prev <= line_end:
-        out.append(data[prev:line_end].replace(b"```", b""))
-        prev = line_end
-    while prev < size:
-        cut = find(b"\n", prev + _FENCE_BLOCK)
-        if cut < 0:
-            cut = size
-        out.append(_strip_fences(data[prev:cut].decode("utf-8", "surrogateescape")).encode(
-            "utf-8", "surrogateescape"))
-        prev = cut
-    return b"".join(out)
+def _bom_joins(data: bytes, found: set[bytes], slack: bool, smart: list[tuple[bytes, bytes]]
+               ) -> tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]]:
+    """(smart pairs, removals to run after them, one by one on the compacted window): the
+    ZWSP and BOM removals when removing a ZWSP may make a BOM (see _replace_literals)."""
+    if _ZWSP in found and _BOM in found and (
+            (slack and any(join in data for join in _BOM_JOINS[:2]))
+            or not found.isdisjoint(_BOM_JOINS)):
+        return ([pair for pair in smart if pair[0] not in (_ZWSP, _BOM)],
+                [(_ZWSP, b""), (_BOM, b"")])
+    return smart, []
 
 
 def clean_bytes(data: bytes) -> bytes:
@@ -388,5 +339,5 @@ def clean_bytes(data: bytes) -> bytes:
     if literals:
         data = _replace_literals(data, found, filler)
     if b"```" in found:
-        data = _strip_fences_b(data)
+        data = strip_fences_b(data)
     return data

@@ -1,4 +1,4 @@
-"""Optional C helpers for two byte loops of a big scan, and the Python they stand for.
+"""Optional C helpers for three byte loops of a big scan, and the Python they stand for.
 
 ``kb_engine/_speedups.c`` is built at install time when a C compiler is there (setup.py
 marks it optional). Without it these names are the plain Python versions, with the same
@@ -8,20 +8,24 @@ answers; tests run both and compare. ``HAVE_SPEEDUPS`` says which is in use.
   Numbering prefilter hits counts every newline of the input once.
 - ``strip_cr_ansi(data)``: CR LF and lone CRs made LFs, then ANSI escapes removed: what
   ``cleanup`` walks one escape at a time in Python (a coloured log has hundreds per window).
+- ``replace_literals(data, pairs)``: every (marker, plain) pair replaced in one pass, where
+  ``cleanup`` pads and searches once per marker (an entity or smart-quote storm).
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 _newlines: Callable[..., int] | None
 _strip: Callable[[bytes], bytes] | None
+_replace: Callable[[bytes, Sequence[tuple[bytes, bytes]]], bytes] | None
 try:
     from ._speedups import newlines as _newlines
+    from ._speedups import replace_literals as _replace
     from ._speedups import strip_cr_ansi as _strip
 except ImportError:  # pragma: no cover - built without a C compiler
-    _newlines = _strip = None
+    _newlines = _strip = _replace = None
 
 HAVE_SPEEDUPS = _newlines is not None
 
@@ -33,3 +37,5 @@ def newlines_py(data: bytes, start: int = 0, end: int = sys.maxsize) -> int:
 newlines: Callable[..., int] = _newlines if _newlines is not None else newlines_py
 # None without the C helper: cleanup then walks the escapes itself.
 strip_cr_ansi: Callable[[bytes], bytes] | None = _strip
+# None without the C helper: cleanup then pads and replaces one marker at a time.
+replace_literals: Callable[[bytes, Sequence[tuple[bytes, bytes]]], bytes] | None = _replace

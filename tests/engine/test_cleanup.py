@@ -6,9 +6,10 @@ in its plainest form: every step one after the other, each over the whole window
 benchmark windows, and seeded fuzz (at the real limits, and with limits so small that every
 bulk path runs on short strings); mutants of the fast paths must fail that fuzz.
 
-These tests exercise the Python walk of CRs and escapes (an autouse fixture turns the C
-helper off); ``test_speedups.py`` holds the C helper to the same reference. The fuzz
-helpers are imported from here by that module and by a fresh process below.
+These tests exercise the Python walk of CRs and escapes and the Python replaces (an
+autouse fixture turns the C helpers off); ``test_speedups.py`` holds the C helpers to the
+same reference. The fuzz helpers are imported from here by that module and by a fresh
+process below.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from kb_engine import cleanup, speedups
+from kb_engine import cleanup, fences, speedups
 from kb_engine.cleanup import clean_bytes, clean_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,6 +33,7 @@ def _python_walk(monkeypatch: pytest.MonkeyPatch) -> None:
     """These tests are about the Python walk and its storm paths: the C helper that takes
     their place when built is compared with the same reference in test_speedups.py."""
     monkeypatch.setattr(speedups, "strip_cr_ansi", None)
+    monkeypatch.setattr(speedups, "replace_literals", None)
 
 
 # What cleanup does to CRs: a CRLF or a lone CR ends a line (the reference for the tests).
@@ -167,6 +169,12 @@ CONFIGS = {
     "tiny limits, no filler byte": {**TINY, "_FILLERS": ()},
     "tiny limits, no Hyperscan": {**TINY, "_no_hyperscan": True},
 }
+
+
+def patch_limits(patch: pytest.MonkeyPatch, config: dict[str, object]) -> None:
+    """Set each limit of ``config`` in the module that holds it (fences has its own)."""
+    for attr, value in config.items():
+        patch.setattr(fences if hasattr(fences, attr) else cleanup, attr, value)
 
 
 # -- behaviour --------------------------------------------------------------------------------
@@ -313,8 +321,7 @@ def test_equals_the_reference_on_the_adversarial_benchmark_logs() -> None:
 def test_equals_the_reference_on_fuzz(monkeypatch: pytest.MonkeyPatch) -> None:
     for seed, (name, config) in enumerate(CONFIGS.items()):
         with monkeypatch.context() as patch:
-            for attr, value in config.items():
-                patch.setattr(cleanup, attr, value)
+            patch_limits(patch, config)
             for data in fuzz_inputs(seed, 6_000):
                 assert clean_bytes(data) == reference_clean_bytes(data), (name, data)
 
@@ -357,6 +364,5 @@ def test_the_fuzz_catches_each_shortcut_taken_too_far(monkeypatch: pytest.Monkey
     }
     for name, patches in mutations.items():
         with monkeypatch.context() as patch:
-            for attr, value in {**TINY, **patches}.items():
-                patch.setattr(cleanup, attr, value)
+            patch_limits(patch, {**TINY, **patches})
             assert _first_difference(fuzz_inputs(5, 20_000)) is not None, name

@@ -17,7 +17,7 @@ import pytest
 from kb_engine import cleanup, load_rules, prefilter, speedups
 from kb_engine.cleanup import clean_bytes
 
-from .test_cleanup import CONFIGS, big_fuzz_inputs, fuzz_inputs, reference_clean_bytes
+from .test_cleanup import CONFIGS, big_fuzz_inputs, fuzz_inputs, patch_limits, reference_clean_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = bool(os.environ.get("KB_REQUIRE_SPEEDUPS"))
@@ -74,8 +74,7 @@ def test_strip_cr_ansi_equals_the_two_regex_passes() -> None:
 def test_cleanup_with_the_c_walk_equals_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:
     for seed, (name, config) in enumerate(CONFIGS.items()):
         with monkeypatch.context() as patch:
-            for attr, value in config.items():
-                patch.setattr(cleanup, attr, value)
+            patch_limits(patch, config)
             for data in fuzz_inputs(100 + seed, 3_000):
                 assert clean_bytes(data) == reference_clean_bytes(data), (name, data)
     for data in big_fuzz_inputs(111, 12):
@@ -85,18 +84,81 @@ def test_cleanup_with_the_c_walk_equals_the_reference(monkeypatch: pytest.Monkey
     assert clean_bytes(storm) == b"red\n" * 20_000
 
 
+def _one_after_the_other(data: bytes, pairs: list[tuple[bytes, bytes]]) -> bytes:
+    for marker, plain in pairs:
+        data = data.replace(marker, plain)
+    return data
+
+
+@needs_c
+def test_replace_literals_equals_one_replace_after_the_other_for_cleanups_tables() -> None:
+    groups = [list(cleanup._ENTITIES_B), list(cleanup._SMART_B)]
+    for pairs in groups:  # what makes one pass equal to the replaces, checked on the data
+        markers = [m for m, _ in pairs]
+        for k, (marker, plain) in enumerate(pairs):
+            assert 0 < len(plain) <= len(marker) or plain == b""
+            assert not any(m in plain for m in markers[k:])
+            for other in markers:  # none inside another, no end of one begins another
+                assert other == marker or (other not in marker and not any(
+                    other.startswith(marker[i:]) for i in range(1, len(marker))))
+    assert speedups.replace_literals is not None
+    rng = random.Random(17)
+    joins = 0
+    for data in fuzz_inputs(31, 20_000):
+        for pairs in groups:
+            subset = [p for p in pairs if rng.random() < 0.7]  # only the markers present
+            want = _one_after_the_other(data, subset)
+            got = speedups.replace_literals(data, subset)
+            markers = {m for m, _ in subset}
+            if {cleanup._ZWSP, cleanup._BOM} <= markers and any(
+                    join in data for join in cleanup._BOM_JOINS[:2]):
+                # The one exception: removing a ZWSP may join a BOM that the BOM replace
+                # then takes. cleanup runs those two removals apart (_bom_joins).
+                joins += got != want
+                continue
+            assert got == want, (subset, data)
+    assert joins  # the exception is real, and the fuzz makes it
+
+
+@needs_c
+def test_replace_literals_on_edges_and_bad_arguments() -> None:
+    replace = speedups.replace_literals
+    assert replace is not None
+    pairs = [(b"&lt;", b"<"), (b"&amp;", b"&"), (b"\xe2\x80\x8b", b"")]
+    cases = {b"": b"", b"&": b"&", b"&lt": b"&lt", b"&lt;": b"<", b"x&lt;": b"x<",
+             b"&amp;lt;": b"&lt;", b"&&amp;;": b"&&;", b"\xe2\x80": b"\xe2\x80",
+             b"a\xe2\x80\x8bb\xe2\x80\x8b": b"ab", b"&lt;" * 100_000: b"<" * 100_000}
+    for data, want in cases.items():
+        assert replace(data, pairs) == want
+        assert replace(memoryview(data), pairs) == want
+    assert replace(b"abc", []) == b"abc"
+    with pytest.raises(ValueError, match="longer"):
+        replace(b"x", [(b"x", b"xy")])
+    with pytest.raises(ValueError, match="empty marker"):
+        replace(b"x", [(b"", b"")])
+    with pytest.raises(TypeError):
+        replace(b"x", [("x", "y")])
+    with pytest.raises(TypeError):
+        replace(b"x", [b"xy"])
+    with pytest.raises(ValueError, match="64"):
+        replace(b"x", [(b"%d" % i, b"") for i in range(65)])
+
+
 @needs_c
 def test_reports_are_the_same_with_and_without_the_c_helpers(
         monkeypatch: pytest.MonkeyPatch) -> None:
     logs = sorted(ROOT.joinpath("rules").rglob("*.pos.log"))[:60]
     assert logs
-    # Coloured, CRLF-ended lines: both helpers have work to do in every window.
+    # Coloured, CRLF-ended lines with entities and smart quotes: every helper has work to
+    # do in every window.
     text = b"".join(p.read_bytes().replace(b"ERROR", b"\x1b[31mERROR\x1b[0m")
+                    .replace(b"'", "\u2019".encode()).replace(b"<", b"&lt;")
                     .replace(b"\n", b"\r\n") for p in logs)
     rules = load_rules()
     with_c = rules.diagnose([text], explain=True).to_dict(True)
     monkeypatch.setattr(prefilter, "newlines", speedups.newlines_py)
     monkeypatch.setattr(speedups, "strip_cr_ansi", None)
+    monkeypatch.setattr(speedups, "replace_literals", None)
     assert rules.diagnose([text], explain=True).to_dict(True) == with_c
     assert text.endswith(b"\n") and with_c["input"]["lines"] == text.count(b"\n")
 

@@ -23,3 +23,16 @@ def test_range_check_names_the_version_that_is_out_of_range() -> None:
     assert check({}, "<3.12", seen) == "python 3.12 seen in the input is outside <3.12"
     assert check({"sqlalchemy": "<2"}, ">=3.8", seen) is None
     assert check({"redis": ">=5"}, None, seen) is None  # not seen: no verdict
+
+
+def test_a_single_line_reads_as_it_does_inside_a_multi_line_text() -> None:
+    # One line goes through an anchored match, text with newlines through findall: the
+    # matcher hands over single lines, so both must agree on each line.
+    lines = ["requests==2.31.0", "  Flask_Login==0.6.3  ", "ERROR " * 50 + "== " * 30,
+             "x==1 y==2", "pkg==", "==1.0", "a.b-c==1.0rc1+local", "\tzope.interface==6.0\t",
+             "redis==5.0.1 # pinned", "name== 1.0"]
+    for line in lines:
+        assert find_versions(line) == find_versions(f"{line}\nother text\n"), line
+    assert find_versions(lines[1]) == {"flask-login": "0.6.3"}
+    assert find_versions(lines[2]) == {}
+    assert find_versions(lines[6]) == {"a-b-c": "1.0rc1+local"}
