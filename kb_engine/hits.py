@@ -31,7 +31,12 @@ def named_groups(m: Any) -> dict[str, str]:
 
 
 def regex_captures(sig: Sig, text: str, sub: int = 0) -> dict[str, str]:
-    return named_groups(compile_re2(sig.patterns[sub], sig.ignore_case).search(text))
+    pattern = sig.patterns[sub]
+    if "(?P<" not in pattern and "(?<" not in pattern:
+        # No named group (RE2 spells them only so): nothing to capture, and no capturing
+        # compile, which a new process pays per pattern (a long line's hits capture at once).
+        return {}
+    return named_groups(compile_re2(pattern, sig.ignore_case).search(text))
 
 
 def hit_captures(sig: Sig, hit: Hit) -> dict[str, str]:

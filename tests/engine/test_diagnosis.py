@@ -170,3 +170,17 @@ def test_ranking_builds_only_the_causes_a_report_shows(
     assert [causes[i].key for i in built] == ["busy/c0"]
     assert rules.compiled.scores == load_rules(
         [pack], include_bundled=False, use_cache=False).compiled.scores
+
+
+def test_captures_only_compile_patterns_that_name_a_group(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb_engine import hits
+
+    line = "x" * 600 + " pool size=7"  # longer than the stored evidence text
+    named = [Sig(1, 0, "regex", 0.5, False, 0, "r", patterns=(p,))
+             for p in (r"size=(?P<size>\d+)", r"size=(?<size>\d+)")]
+    for sig in named:
+        assert hits.regex_captures(sig, line) == {"size": "7"}
+    plain = Sig(2, 0, "regex", 0.5, False, 0, "r", patterns=(r"size=(\d+)",))
+    monkeypatch.setattr(hits, "compile_re2", lambda *a: pytest.fail("compiled"))
+    assert hits.regex_captures(plain, line) == {}  # a group, but no name: nothing to keep
