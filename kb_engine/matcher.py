@@ -74,6 +74,7 @@ class Scanner:
         self.bytes_seen = 0
         self.first_error: tuple[int, str] | None = None
         self._frame_memo: dict[tuple[str, str, str, bool], list[int]] = {}
+        self._exc_memo: dict[str, list[int]] = {}  # exception type -> its signatures
 
     # -- windows -----------------------------------------------------------------
     def scan(self, chunks: Iterable[bytes]) -> ScanResult:
@@ -212,18 +213,29 @@ class Scanner:
         final = tb.final
         rules = self.rules
         for exc in tb.exceptions:
-            for suffix in _suffixes(exc.type):
-                for sid in rules.exc_index.get(suffix, ()):
-                    sig = rules.sigs[sid]
-                    if sid in self.failed_sigs or (sig.where == "last" and exc is not final):
-                        continue
-                    try:
-                        caps = self._message_caps(sig, exc)
-                        if caps is not None:
-                            self._hit(sig, exc.line, lines[exc.line - base], caps)
-                    except Exception as err:
-                        self._fail(sig, err)
+            for sid in self._exc_sigs(exc.type):
+                sig = rules.sigs[sid]
+                if sid in self.failed_sigs or (sig.where == "last" and exc is not final):
+                    continue
+                try:
+                    caps = self._message_caps(sig, exc)
+                    if caps is not None:
+                        self._hit(sig, exc.line, lines[exc.line - base], caps)
+                except Exception as err:
+                    self._fail(sig, err)
         self._frames(tb, base, lines)
+
+    def _exc_sigs(self, etype: str) -> list[int]:
+        """Exception signatures naming ``etype`` or a dotted suffix of it; memoised, since
+        a chain or a retry loop repeats the same few types."""
+        got = self._exc_memo.get(etype)
+        if got is None:
+            if len(self._exc_memo) >= MAX_FRAME_MEMO:
+                self._exc_memo.clear()
+            index = self.rules.exc_index
+            got = self._exc_memo[etype] = [
+                sid for suffix in _suffixes(etype) for sid in index.get(suffix, ())]
+        return got
 
     def _frames(self, tb: Traceback, base: int, lines: WindowLines) -> None:
         if not self.rules.frame_sigs:
