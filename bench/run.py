@@ -793,18 +793,37 @@ def _engine_identity() -> dict[str, str]:
     if len(out) != 2:
         return {"dir": "?", "sha": "?", "git": "?"}
     dirs = [Path(p).parent for p in out]
+    sha = _source_sha(dirs)
+    git = _git_state(dirs)
+    if git is None:  # a regular install (site-packages): is it a copy of this checkout?
+        here = [ROOT / "kb_engine", ROOT / "kb_cli"]
+        same = _source_sha(here) == sha
+        git = (f"{_git_state(here)} (installed copy of this checkout)" if same
+               else "? (an installed copy that differs from this checkout)")
+    return {"dir": str(dirs[0]), "sha": sha, "git": git}
+
+
+def _source_sha(dirs: list[Path]) -> str:
     h = hashlib.sha256()
     for d in dirs:  # the C helpers' source too, and whether they are built
         for p in sorted([*d.glob("*.py"), *d.glob("*.c"), *d.glob("_speedups*.so")]):
             h.update(p.name.encode() + b"\0" + (p.read_bytes() if p.suffix != ".so" else b""))
+    return h.hexdigest()[:12]
+
+
+def _git_state(dirs: list[Path]) -> str | None:
+    """The checkout's commit (+ how many engine/CLI files differ), None outside git."""
     repo = dirs[0].parent
+    top = subprocess.run(["git", "-C", str(repo), "rev-parse", "--show-toplevel"],
+                         capture_output=True, text=True).stdout.strip()
+    if not top or Path(top).resolve() != repo.resolve():  # site-packages in pyenv's git
+        return None
     head = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
                           capture_output=True, text=True).stdout.strip() or "?"
     dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--",
                             str(dirs[0]), str(dirs[1])], capture_output=True, text=True
                            ).stdout.strip().splitlines()
-    git = head + (f" + uncommitted changes in {len(dirty)} engine/CLI file(s)" if dirty else "")
-    return {"dir": str(dirs[0]), "sha": h.hexdigest()[:12], "git": git}
+    return head + (f" + uncommitted changes in {len(dirty)} engine/CLI file(s)" if dirty else "")
 
 
 def _ensure_bytecode(py: str) -> str:
