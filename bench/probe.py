@@ -1,6 +1,7 @@
 """In-process measurements of the installed kb engine, run by ``run.py`` in a child process.
 
-    python bench/probe.py engine --pack DIR --log FILE [--repeat N] [--budget S] [--no-hyperscan]
+    python bench/probe.py engine --pack DIR --log FILE [--small FILE] [--repeat N] [--budget S]
+                                 [--no-hyperscan]
     python bench/probe.py paste  --pack DIR|--bundled-only --log FILE [--repeat N]
     python bench/probe.py counts --pack DIR --log FILE --out FILE.json [--no-hyperscan]
 
@@ -40,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--log", required=True)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--out")
+    ap.add_argument("--small", help="engine: also time this (smaller) log in the same rounds")
     ap.add_argument("--no-hyperscan", action="store_true")
     ap.add_argument("--budget", type=float, default=60.0,
                     help="stop repeating once one run took longer than this")
@@ -63,14 +65,23 @@ def main(argv: list[str] | None = None) -> int:
         out["keys"] = len(counts)
     elif args.what == "engine":
         chunks = _chunks(path)
-        times = []
+        small = _chunks(Path(args.small)) if args.small else None
+        times: list[float] = []
+        small_times: list[float] = []
         for _ in range(args.repeat):
             t0 = time.perf_counter()
             report = rules.diagnose(iter(chunks))
             times.append(time.perf_counter() - t0)
+            if small is not None:  # in the same rounds, so both see the machine alike
+                for _ in range(3):
+                    t0 = time.perf_counter()
+                    rules.diagnose(iter(small))
+                    small_times.append(time.perf_counter() - t0)
             if times[-1] > args.budget:
                 break  # too slow to repeat: one run says enough
         out["times"] = times
+        if small is not None:
+            out["small_times"] = small_times
         out["diagnosed"] = len(report.diagnoses)
     else:  # paste: one string, as the Slack bot and the API get it
         text = path.read_text(encoding="utf-8")
