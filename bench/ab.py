@@ -10,7 +10,8 @@ On a shared machine the median ratio is the number to read.
 Each variant runs ``python -P -m kb_cli.main`` with PYTHONPATH set to its tree and its own
 KB_CACHE_DIR. ``-P`` matters: without it the current directory comes first on sys.path,
 and run from a checkout both variants would import that checkout's code. Before timing,
-each variant is asked which kb_engine it imports, and its rule caches are filled.
+each variant is asked which kb_engine it imports (and whether its C helpers are built: a
+checked-out revision gets them built in place), and its rule caches are filled.
 """
 
 from __future__ import annotations
@@ -46,13 +47,25 @@ def _run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 
 def _engine_of(tree: Path, env: dict[str, str]) -> str:
-    code = "import kb_engine; print(kb_engine.__file__)"
+    """Which kb_engine the variant imports, and whether its C helpers are built."""
+    code = ("import kb_engine; print(kb_engine.__file__)\n"
+            "try:\n    import kb_engine._speedups\n    print('C helpers built')\n"
+            "except ImportError:\n    print('no C helpers')\n")
     out = subprocess.run([sys.executable, "-P", "-c", code], env=env, capture_output=True,
                          text=True, check=True, cwd=tempfile.gettempdir())
-    where = out.stdout.strip()  # "None" for a folder without __init__.py
+    where, helpers = [*out.stdout.strip().splitlines(), "", ""][:2]
+    # where is "None" for a folder without __init__.py
     if not (os.path.isabs(where) and Path(where).resolve().is_relative_to(tree.resolve())):
         raise SystemExit(f"{tree}: imports kb_engine from {where}, not from the tree")
-    return where
+    return f"{where} ({helpers})"
+
+
+def _build_helpers(tree: Path) -> None:
+    """Build a checked-out revision's C helpers in place, as its install would."""
+    if (tree / "setup.py").exists() and (tree / "kb_engine" / "_speedups.c").exists():
+        subprocess.run([sys.executable, "setup.py", "-q", "build_ext", "--inplace"], cwd=tree,
+                       capture_output=True, check=False)
+        shutil.rmtree(tree / "build", ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             worktree = old = scratch / "old"
             subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach",
                             str(old), args.old], check=True)
+            _build_helpers(old)
         trees = {"old": old, "new": Path(args.new)}
         envs = {name: dict(os.environ, PYTHONPATH=str(tree), NO_COLOR="1",
                            KB_CACHE_DIR=str(scratch / f"cache-{name}"))

@@ -18,8 +18,9 @@ def test_ab_runs_each_tree_and_prints_a_ratio_per_pack(tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert lines[0] == f"old: {ROOT / 'kb_engine' / '__init__.py'}"
-    assert lines[1] == f"new: {ROOT / 'kb_engine' / '__init__.py'}"
+    assert lines[0].startswith(f"old: {ROOT / 'kb_engine' / '__init__.py'} (")
+    assert lines[1].startswith(f"new: {ROOT / 'kb_engine' / '__init__.py'} (")
+    assert lines[0].endswith(("(C helpers built)", "(no C helpers)"))
     assert lines[2].startswith("pack, 0 MB, 2 rounds: old best ") and "old/new median" in lines[2]
 
 
