@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import ahocorasick
 
 from . import foreign
-from .hsexpr import hyperscan_expression
+from .hsexpr import exact_on_any_line, hyperscan_expression
 from .prefilter import HAVE_HYPERSCAN, LiteralTable, Prefilter
 from .prefilter import build as build_prefilter
 from .record import FrozenRecord, Record
@@ -251,6 +251,7 @@ class _Builder:
         self.frame_lits: dict[str, list[int]] = {}
         self.frame_always: list[int] = []
         self.frame_sigs: list[int] = []
+        self.exact_any: list[int] = []  # probes whose expression is exact on any line
 
     def add_probe(self, sid: int, sub: int, lits: Literals | None, exc_line: bool = False,
                   pattern: str | None = None, ignore_case: bool = False) -> None:
@@ -261,6 +262,8 @@ class _Builder:
             expr = hyperscan_expression(pattern, ignore_case)
             if expr is not None:  # the prefilter demotes what Hyperscan refuses
                 self.table.add_regex(pid, expr, lits.caseless, tuple(sorted(lits.strings)))
+                if exact_on_any_line(pattern, ignore_case):
+                    self.exact_any.append(pid)
                 return
         # Caseless non-ASCII literals would need Unicode case folding on bytes: try the
         # probe on every line instead (rare, and kb lint keeps such rules visible).
@@ -355,9 +358,11 @@ def compile_pages(
             causes.append(cause)
     for literal, pid in builtin_literals():
         b.table.add(literal, pid, False)
+    prefilter = build_prefilter(b.table, prefer_hyperscan)
+    prefilter.exact_any_pids = prefilter.exact_pids & frozenset(b.exact_any)
     return CompiledRules(
         pages=page_dicts, sources=sources, causes=causes, sigs=b.sigs, probes=b.probes,
-        prefilter=build_prefilter(b.table, prefer_hyperscan), always_probes=b.always,
+        prefilter=prefilter, always_probes=b.always,
         exc_index=b.exc_index,
         frame_automaton=_automaton(b.frame_lits), frame_always=b.frame_always,
         frame_sigs=b.frame_sigs, scores=score_table(causes, b.sigs),

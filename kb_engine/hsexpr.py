@@ -12,6 +12,14 @@ The expression is written out from the pattern's parse tree so that:
   newline, so leaving the newline out of ``.``, ``[^...]`` and ``\\s`` changes nothing).
 
 Patterns outside the subset written here get no expression (their literals are used).
+
+``exact_on_any_line`` tells the patterns whose expression is exact on every line, UTF-8 or
+not: those whose atoms that can take a non-ASCII character are all runs of one such atom
+(``.*``, ``[^"]+``, ``\\S*``). A byte run between ASCII bytes, or at a line's edge, is a
+run of whole characters on valid UTF-8, and decoding turns an invalid byte into one
+U+FFFD that the same atom takes. A ``+`` run needs only ASCII literals beside it, in the
+pattern's own sequence: two such runs side by side (``[^"]+[^']+``, ``(?:[^"]+){2}``)
+take two bytes of one character for two characters.
 """
 
 from __future__ import annotations
@@ -159,3 +167,45 @@ def _class(av: Any) -> str:
     if not parts:
         raise _Unsupported
     return ("[^\\n" if negated else "[") + "".join(parts) + "]"
+
+
+def exact_on_any_line(pattern: str, ignore_case: bool) -> bool:
+    """True when a match of the pattern's expression is an RE2 match on any line (see the
+    module doc), not on ASCII lines only."""
+    if hyperscan_expression(pattern, ignore_case) is None:
+        return False
+    return _runs_ok(list(sre.parse(pattern)), top=True)
+
+
+def _wide(op: Any, av: Any) -> bool:
+    """An atom that can take a non-ASCII character (one byte of one to Hyperscan)."""
+    if op is C.ANY or op is C.NOT_LITERAL:
+        return True
+    return op is C.IN and (any(o is C.NEGATE for o, _ in av) or any(
+        o is C.CATEGORY and a in _MULTIBYTE_CATEGORIES for o, a in av))
+
+
+def _runs_ok(items: list[Any], top: bool) -> bool:
+    for k, (op, av) in enumerate(items):
+        if _wide(op, av):
+            return False  # one character that Hyperscan reads as one byte
+        if op in _REPEATS:
+            lo, hi, inner = av
+            inner = list(inner)
+            if len(inner) == 1 and _wide(*inner[0]):  # a run of one wide atom
+                if hi is not C.MAXREPEAT or lo > 1 or (lo == 1 and not _plus_run_ok(
+                        items, k, top)):
+                    return False
+            elif not _runs_ok(inner, top=False):
+                return False
+        elif op is C.SUBPATTERN or op is C.BRANCH:
+            parts = [av[3]] if op is C.SUBPATTERN else av[1]
+            if not all(_runs_ok(list(part), top=False) for part in parts):
+                return False
+    return True
+
+
+def _plus_run_ok(items: list[Any], k: int, top: bool) -> bool:
+    """A ``+`` run may sit only in the pattern's own sequence, beside ASCII literals or an
+    edge: inside a group or a repeat its neighbours are out of sight."""
+    return top and all(items[j][0] is C.LITERAL for j in (k - 1, k + 1) if 0 <= j < len(items))

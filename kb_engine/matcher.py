@@ -168,10 +168,11 @@ class Scanner:
                             self._exception_line(sig, base + local, lines[local])
                     continue
                 exact = self.use_prefilter and pid in rules.prefilter.exact_pids
+                anywhere = exact and pid in rules.prefilter.exact_any_pids
                 test = None  # compiled on first need: exact probes may never need RE2
                 for local, offset in sorted(locals_.items()):
                     raw = lines.raw(local)
-                    if not (exact and raw.isascii()
+                    if not (exact and (anywhere or raw.isascii())
                             and offset - lines.start(local) < MAX_LINE_BYTES):
                         if not raw.isascii():  # RE2 sees what decoding made of bad bytes
                             raw = lines[local].encode("utf-8", "surrogatepass")

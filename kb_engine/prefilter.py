@@ -123,8 +123,10 @@ def _record(cands: Candidates, ids: Iterable[int], line: int, offset: int) -> No
 class Prefilter:
     """Base: the literal-per-line bounded path, shared by both backends."""
 
-    # Probes whose hits on an ASCII line are matches already (see kb_engine.hsexpr).
+    # Probes whose hits on an ASCII line are matches already (see kb_engine.hsexpr), and
+    # those of them whose hits are matches on any line (set by compile_pages).
     exact_pids: frozenset[int] = frozenset()
+    exact_any_pids: frozenset[int] = frozenset()
 
     def __init__(self, table: LiteralTable, with_regexes: bool = False) -> None:
         self.entries: Sequence[Entry] = table.entries(with_regexes)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import random
 
 import pytest
 import re2
 
-from kb_engine.hsexpr import hyperscan_expression
+from kb_engine import hsexpr
+from kb_engine.hsexpr import exact_on_any_line, hyperscan_expression
 from kb_engine.prefilter import HAVE_HYPERSCAN
 
 pytestmark = pytest.mark.skipif(not HAVE_HYPERSCAN, reason="no hyperscan wheel")
@@ -49,7 +51,7 @@ LINES = [
 ]
 
 
-def _hs_matches(expr: bytes, caseless: bool, line: str) -> bool:
+def _hs_matches(expr: bytes, caseless: bool, line: str | bytes) -> bool:
     import hyperscan
 
     db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
@@ -57,9 +59,10 @@ def _hs_matches(expr: bytes, caseless: bool, line: str) -> bool:
     db.compile(expressions=[expr], ids=[0], elements=1, flags=[flags])
     found: list[int] = []
     # Scanned inside a window, between other lines, as the prefilter does.
-    window = f"before \"' 12\n{line}\nafter 'x' y\n".encode()
+    raw = line if isinstance(line, bytes) else line.encode()
+    window = b"before \"' 12\n" + raw + b"\nafter 'x' y\n"
     start = window.index(b"\n") + 1
-    end = start + len(line.encode())
+    end = start + len(raw)
 
     def on_match(_id: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
         if start <= to <= end and (to > start or not line):
@@ -110,3 +113,87 @@ def test_expressions_never_span_a_line() -> None:
 
 def test_every_pair_of_sample_line_and_pattern_is_covered() -> None:
     assert len(list(itertools.product(PATTERNS, LINES))) > 400
+
+
+# Lines with multi-byte characters and invalid bytes where runs start and end: what RE2
+# sees is the line decoded with U+FFFD for bad bytes, as the matcher decodes it.
+UTF8_LINES = [
+    "caf\u00e9 user \"b\u00f6b\" does not exist".encode(), b"user \"\xc3\" does not exist",
+    "x\u00e9y".encode(), "x\u00e9".encode(), "\u00e9y".encode(), "\U0001f525".encode(),
+    "\u00e9".encode(), b"\xff", b"a\xe2\x82b", "k\u00e9y '\u2603' not found in t".encode(),
+    "m\u00e9@\u00e9x denied".encode(), "\u00e9end\u00e9".encode(), "--end\u00a0".encode(),
+    "timeout after 1.5s \u2013 retry".encode(), "\u00e9\u00e9x\u00e9".encode(),
+]
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_exact_anywhere_means_hyperscan_agrees_with_re2_on_utf8_lines(pattern: str) -> None:
+    if not exact_on_any_line(pattern, False):
+        pytest.skip("exact on ASCII lines only")
+    caseless = pattern.startswith("(?i)")
+    expr = hyperscan_expression(pattern, False)
+    assert expr is not None
+    regex = re2.compile(pattern)
+    for raw in UTF8_LINES + [line.encode() for line in LINES]:
+        text = raw.decode("utf-8", "replace")
+        assert _hs_matches(expr, caseless, raw) == (regex.search(text) is not None), raw
+
+
+@pytest.mark.parametrize("pattern", [
+    r'[^"]+[^\']+', r'(?:[^"]+){2}', r'[^"]{2,}', r'(?:x|[^"]+)z', r'(?:[^"]+)[^\']+',
+    r'\S+\s*\S+', r'x[^"]?y',
+])
+def test_runs_that_can_split_a_character_are_exact_on_ascii_lines_only(pattern: str) -> None:
+    assert not exact_on_any_line(pattern, False)
+
+
+_ATOMS = ["a", "b", "x", " ", '"', ".", '[^"]', r"\w", r"\W", r"\s", r"\S", r"\d", r"\b",
+          "[a-z]", "(?:a|b)", '(?:x[^"]*)', '[^"]+', r"\S+", ".+", "(?:[^x]+)"]
+_QUANTIFIERS = ["", "", "*", "+", "?", "{2}", "{2,}", "{1,3}"]
+_PIECES = [b"a", b"b", b"x", b" ", b'"', "\u00e9".encode(), "\u20ac".encode(),
+           "\U0001f525".encode(), b"\xff", b"\xc3", b"\xe2\x82"]
+
+
+def _fuzz_cases(seed: int, count: int) -> list[tuple[str, list[bytes]]]:
+    rng = random.Random(seed)
+    return [("".join(rng.choice(_ATOMS) + rng.choice(_QUANTIFIERS)
+                     for _ in range(rng.randint(1, 4))),
+             [b"".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 7)))
+              for _ in range(30)])
+            for _ in range(count)]
+
+
+def _first_disagreement(cases: list[tuple[str, list[bytes]]]) -> tuple[str, bytes] | None:
+    import hyperscan
+
+    for pattern, lines in cases:
+        expr = hyperscan_expression(pattern, False)
+        if expr is None or not exact_on_any_line(pattern, False):
+            continue
+        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        try:
+            db.compile(expressions=[expr], ids=[0], elements=1,
+                       flags=[hyperscan.HS_FLAG_MULTILINE])
+        except hyperscan.error:  # the prefilter demotes it to its literals: never exact
+            continue
+        regex = re2.compile(pattern)
+        for raw in lines:
+            found: list[int] = []
+            db.scan(b"\n" + raw + b"\n", match_event_handler=lambda *a, f=found: f.append(1))
+            if bool(found) != (regex.search(raw.decode("utf-8", "replace")) is not None):
+                return pattern, raw
+    return None
+
+
+def test_exact_anywhere_holds_on_fuzzed_patterns_and_lines() -> None:
+    assert _first_disagreement(_fuzz_cases(3, 2000)) is None
+
+
+@pytest.mark.parametrize("name, mutant", [
+    ("a + run beside anything", ("_plus_run_ok", lambda *a: True)),
+    ("every atom taken for one byte", ("_wide", lambda op, av: False)),
+])
+def test_the_fuzz_finds_a_split_character_when_a_rule_is_dropped(
+        monkeypatch: pytest.MonkeyPatch, name: str, mutant: tuple[str, object]) -> None:
+    monkeypatch.setattr(hsexpr, *mutant)
+    assert _first_disagreement(_fuzz_cases(3, 2000)) is not None, name

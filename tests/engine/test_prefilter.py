@@ -43,6 +43,29 @@ def test_prefilter_gives_identical_reports(rules: RuleSet, path: Path) -> None:
     assert fast == slow
 
 
+def _non_ascii(text: str) -> str:
+    """Every other line made non-ASCII where signatures look: accents inside words, a
+    multi-byte character after each quote and colon, a character Python cannot encode."""
+    lines = text.split("\n")
+    for i in range(0, len(lines), 2):
+        lines[i] = (lines[i].replace("e", "\u00e9", 1).replace('"', '"\u20ac')
+                    .replace(": ", ": \U0001f525") + " \udcff\u00e9")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("path", _inputs(), ids=lambda p: p.name)
+def test_prefilter_gives_identical_reports_on_non_ascii_lines(
+        hs_rules: RuleSet, path: Path) -> None:
+    """Probes exact on any line (kb_engine.hsexpr.exact_on_any_line) skip RE2 there too
+    (only Hyperscan's entries are exact)."""
+    text = _non_ascii(path.read_text(encoding="utf-8", errors="replace"))
+    fast, slow = (hs_rules.diagnose(text, explain=True, min_confidence=0.0, use_prefilter=u
+                                 ).to_dict(explain=True) for u in (True, False))
+    assert fast == slow
+    pf = hs_rules.compiled.prefilter
+    assert pf.exact_any_pids and pf.exact_any_pids <= pf.exact_pids
+
+
 @pytest.mark.parametrize("path", _inputs(), ids=lambda p: p.name)
 def test_bounded_path_gives_identical_reports(
     rules: RuleSet, path: Path, monkeypatch: pytest.MonkeyPatch
