@@ -291,12 +291,14 @@ replace_literals(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "y*O:replace_literals", &buf, &seq)) {
         return NULL;
     }
-    PyObject *fast = PySequence_Fast(seq, "replace_literals: pairs must be a sequence");
-    if (fast == NULL) {
+    /* A tuple of its own, not the caller's list: it keeps every marker and plain alive
+       while the GIL is released, whatever another thread does to that list. */
+    PyObject *held = PySequence_Tuple(seq);
+    if (held == NULL) {
         PyBuffer_Release(&buf);
         return NULL;
     }
-    Py_ssize_t npairs = PySequence_Fast_GET_SIZE(fast);
+    Py_ssize_t npairs = PyTuple_GET_SIZE(held);
     Pair pairs[MAX_PAIRS];
     unsigned char first[256] = {0};
     PyObject *out = NULL;
@@ -305,7 +307,7 @@ replace_literals(PyObject *self, PyObject *args)
         goto done;
     }
     for (Py_ssize_t k = 0; k < npairs; k++) {
-        PyObject *pair = PySequence_Fast_GET_ITEM(fast, k);
+        PyObject *pair = PyTuple_GET_ITEM(held, k);
         PyObject *marker, *plain;
         if (!PyTuple_Check(pair) || !PyArg_ParseTuple(pair, "SS", &marker, &plain)) {
             if (!PyErr_Occurred()) {
@@ -332,7 +334,6 @@ replace_literals(PyObject *self, PyObject *args)
     }
     Py_ssize_t n;
     unsigned char *dst = (unsigned char *)PyBytes_AS_STRING(out);
-    /* the tuple (held by fast) keeps every marker and plain alive without the GIL */
     Py_BEGIN_ALLOW_THREADS
     n = replace_pass((const unsigned char *)buf.buf, buf.len, dst, pairs, npairs, first);
     Py_END_ALLOW_THREADS
@@ -340,7 +341,7 @@ replace_literals(PyObject *self, PyObject *args)
         out = NULL;
     }
 done:
-    Py_DECREF(fast);
+    Py_DECREF(held);
     PyBuffer_Release(&buf);
     return out;
 }

@@ -132,6 +132,9 @@ def test_replace_literals_on_edges_and_bad_arguments() -> None:
         assert replace(data, pairs) == want
         assert replace(memoryview(data), pairs) == want
     assert replace(b"abc", []) == b"abc"
+    assert replace(b"a&lt;", iter(pairs)) == b"a<"  # any iterable: it keeps its own tuple
+    with pytest.raises(TypeError):
+        replace(b"x", 3)
     with pytest.raises(ValueError, match="longer"):
         replace(b"x", [(b"x", b"xy")])
     with pytest.raises(ValueError, match="empty marker"):
