@@ -209,74 +209,49 @@ marker_at(const unsigned char *in, Py_ssize_t i, Py_ssize_t n, const Pair *pairs
     return NULL;
 }
 
-#define MAX_FIRST 8
-
 /* first[c]: 1 + the index of the first pair whose marker starts with byte c, or 0.
- * Candidates are found with memchr, one pointer per distinct first byte (at most
- * MAX_FIRST of them; more go byte by byte through the table). */
+ * Candidates are found with memchr, one pointer per distinct first byte (at most one per
+ * pair): the next candidate is the nearest pointer, and a pointer a replacement passed
+ * searches again from its end. */
 static Py_ssize_t
 replace_pass(const unsigned char *in, Py_ssize_t n, unsigned char *out, const Pair *pairs,
              Py_ssize_t npairs, const unsigned char *first)
 {
-    unsigned char bytes[MAX_FIRST];
-    const unsigned char *next[MAX_FIRST];
+    unsigned char bytes[MAX_PAIRS];
+    const unsigned char *next[MAX_PAIRS];
     int nfirst = 0;
     for (int c = 0; c < 256; c++) {
         if (first[c]) {
-            if (nfirst == MAX_FIRST) {
-                nfirst = -1;
-                break;
-            }
-            bytes[nfirst++] = (unsigned char)c;
+            bytes[nfirst] = (unsigned char)c;
+            next[nfirst++] = n > 0 ? memchr(in, c, (size_t)n) : NULL;
         }
     }
-    Py_ssize_t i = 0, o = 0, run = 0;
-    if (nfirst >= 0) {
+    Py_ssize_t o = 0, run = 0;
+    for (;;) {
+        int best = -1;
         for (int k = 0; k < nfirst; k++) {
-            next[k] = n > 0 ? memchr(in, bytes[k], (size_t)n) : NULL;
-        }
-        for (;;) {
-            int best = -1;
-            for (int k = 0; k < nfirst; k++) {
-                if (next[k] != NULL && (best < 0 || next[k] < next[best])) {
-                    best = k;
-                }
-            }
-            if (best < 0) {
-                break;
-            }
-            i = next[best] - in;
-            const Pair *hit = marker_at(in, i, n, pairs, npairs, first[in[i]] - 1);
-            Py_ssize_t resume = i + 1;
-            if (hit != NULL) {
-                memcpy(out + o, in + run, (size_t)(i - run));
-                o += i - run;
-                memcpy(out + o, hit->plain, (size_t)hit->plen);
-                o += hit->plen;
-                run = resume = i + hit->mlen;
-            }
-            for (int k = 0; k < nfirst; k++) {  /* every pointer the match passed */
-                if (next[k] != NULL && next[k] < in + resume) {
-                    next[k] = resume < n ? memchr(in + resume, bytes[k], (size_t)(n - resume))
-                                         : NULL;
-                }
+            if (next[k] != NULL && (best < 0 || next[k] < next[best])) {
+                best = k;
             }
         }
-    }
-    else {
-        while (i < n) {
-            const Pair *hit = first[in[i]] ? marker_at(in, i, n, pairs, npairs,
-                                                       first[in[i]] - 1) : NULL;
-            if (hit == NULL) {
-                i++;
-                continue;
-            }
+        if (best < 0) {
+            break;
+        }
+        Py_ssize_t i = next[best] - in;
+        const Pair *hit = marker_at(in, i, n, pairs, npairs, first[in[i]] - 1);
+        Py_ssize_t resume = i + 1;
+        if (hit != NULL) {
             memcpy(out + o, in + run, (size_t)(i - run));
             o += i - run;
             memcpy(out + o, hit->plain, (size_t)hit->plen);
             o += hit->plen;
-            i += hit->mlen;
-            run = i;
+            run = resume = i + hit->mlen;
+        }
+        for (int k = 0; k < nfirst; k++) {  /* every pointer the match passed */
+            if (next[k] != NULL && next[k] < in + resume) {
+                next[k] = resume < n ? memchr(in + resume, bytes[k], (size_t)(n - resume))
+                                     : NULL;
+            }
         }
     }
     memcpy(out + o, in + run, (size_t)(n - run));

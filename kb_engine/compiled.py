@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import ahocorasick
 
 from . import foreign
-from .hsexpr import exact_on_any_line, hyperscan_expression
+from .hsexpr import expression
 from .prefilter import HAVE_HYPERSCAN, LiteralTable, Prefilter
 from .prefilter import build as build_prefilter
 from .record import FrozenRecord, Record
@@ -259,10 +259,11 @@ class _Builder:
         self.probes.append(Probe(pid, sid, sub, exc_line))
         if self.hyperscan and pattern is not None and lits is not None and all(
                 s.isascii() for s in lits.strings):
-            expr = hyperscan_expression(pattern, ignore_case)
-            if expr is not None:  # the prefilter demotes what Hyperscan refuses
+            got = expression(pattern, ignore_case)
+            if got is not None:  # the prefilter demotes what Hyperscan refuses
+                expr, exact_anywhere = got
                 self.table.add_regex(pid, expr, lits.caseless, tuple(sorted(lits.strings)))
-                if exact_on_any_line(pattern, ignore_case):
+                if exact_anywhere:
                     self.exact_any.append(pid)
                 return
         # Caseless non-ASCII literals would need Unicode case folding on bytes: try the

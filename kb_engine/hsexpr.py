@@ -61,6 +61,20 @@ class _Unsupported(Exception):
 
 def hyperscan_expression(pattern: str, ignore_case: bool) -> bytes | None:
     """The pattern as a line-local Hyperscan expression (see the module doc), or None."""
+    got = expression(pattern, ignore_case)
+    return None if got is None else got[0]
+
+
+def exact_on_any_line(pattern: str, ignore_case: bool) -> bool:
+    """True when a match of the pattern's expression is an RE2 match on any line (see the
+    module doc), not on ASCII lines only."""
+    got = expression(pattern, ignore_case)
+    return got is not None and got[1]
+
+
+def expression(pattern: str, ignore_case: bool) -> tuple[bytes, bool] | None:
+    """(``hyperscan_expression``, ``exact_on_any_line``) from one parse of the pattern, or
+    None when it gets no expression."""
     if not pattern.isascii() or any(x in pattern for x in _PARSED_OTHERWISE):
         return None
     try:
@@ -77,9 +91,10 @@ def hyperscan_expression(pattern: str, ignore_case: bool) -> bytes | None:
     if not _superset_ok(items, False):
         return None
     try:
-        return _seq(items).encode("ascii")
+        expr = _seq(items).encode("ascii")
     except (_Unsupported, RecursionError):
         return None
+    return expr, _runs_ok(items, top=True)
 
 
 def _superset_ok(items: Any, under_unbounded: bool) -> bool:
@@ -167,14 +182,6 @@ def _class(av: Any) -> str:
     if not parts:
         raise _Unsupported
     return ("[^\\n" if negated else "[") + "".join(parts) + "]"
-
-
-def exact_on_any_line(pattern: str, ignore_case: bool) -> bool:
-    """True when a match of the pattern's expression is an RE2 match on any line (see the
-    module doc), not on ASCII lines only."""
-    if hyperscan_expression(pattern, ignore_case) is None:
-        return False
-    return _runs_ok(list(sre.parse(pattern)), top=True)
 
 
 def _wide(op: Any, av: Any) -> bool:

@@ -132,6 +132,9 @@ def test_replace_literals_on_edges_and_bad_arguments() -> None:
         assert replace(data, pairs) == want
         assert replace(memoryview(data), pairs) == want
     assert replace(b"abc", []) == b"abc"
+    many = [(bytes([c]) + b"#", b"") for c in range(ord("A"), ord("A") + 64)]  # 64 first bytes
+    data = bytes(random.Random(5).choice(b"ABCDxyz#") for _ in range(5000))
+    assert replace(data, many) == _one_after_the_other(data, many)
     assert replace(b"a&lt;", iter(pairs)) == b"a<"  # any iterable: it keeps its own tuple
     with pytest.raises(TypeError):
         replace(b"x", 3)
