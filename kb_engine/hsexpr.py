@@ -4,8 +4,10 @@ Hyperscan scans a whole window of bytes; RE2 matches one line of UTF-8 character
 The expression is written out from the pattern's parse tree so that:
 
 - it is a **superset** on every line: each line RE2 matches, Hyperscan matches too
-  (atoms that can match a multi-byte character sit under an unbounded repeat; caseless
-  patterns avoid letters with non-ASCII case partners: k has KELVIN SIGN, s has LONG S);
+  (atoms that can match a multi-byte character sit under an unbounded repeat; in a
+  caseless pattern, an atom that takes k or s also takes the UTF-8 bytes of its one
+  non-ASCII case partner, KELVIN SIGN or LONG S: RE2 folds those two, and no other
+  non-ASCII character, onto an ASCII letter);
 - it never matches a newline, so every Hyperscan match lies inside one line;
 - and so on an **ASCII** line it is **exact**: a Hyperscan match there is an RE2 match
   (``\\d \\w \\s \\b`` are spelled as RE2 defines them, ASCII only; a line holds no
@@ -35,6 +37,11 @@ _CATEGORY_SET = {
     C.CATEGORY_DIGIT: "0-9",
     C.CATEGORY_WORD: "0-9A-Za-z_",
     C.CATEGORY_SPACE: "\\t\\f\\r ",
+}
+_CATEGORY_CODES = {
+    C.CATEGORY_DIGIT: [(48, 57)],
+    C.CATEGORY_WORD: [(48, 57), (65, 90), (97, 122), (95, 95)],
+    C.CATEGORY_SPACE: [(9, 9), (12, 13), (32, 32)],
 }
 _NEGATED = {
     C.CATEGORY_NOT_DIGIT: C.CATEGORY_DIGIT,
@@ -85,16 +92,15 @@ def expression(pattern: str, ignore_case: bool) -> tuple[bytes, bool] | None:
     caseless = ignore_case or bool(flags & re.IGNORECASE)
     if flags & (re.VERBOSE | re.LOCALE):
         return None
-    if caseless and any(ch in pattern for ch in "kKsS"):
-        return None
     items = list(parsed)
     if not _superset_ok(items, False):
         return None
+    writer = _Writer(caseless)
     try:
-        expr = _seq(items).encode("ascii")
+        expr = writer.seq(items).encode("ascii")
     except (_Unsupported, RecursionError):
         return None
-    return expr, _runs_ok(items, top=True)
+    return expr, not writer.ascii_only and _runs_ok(items, top=True)
 
 
 def _superset_ok(items: Any, under_unbounded: bool) -> bool:
@@ -122,8 +128,8 @@ def _superset_ok(items: Any, under_unbounded: bool) -> bool:
     return True
 
 
-def _seq(items: Any) -> str:
-    return "".join(_item(op, av) for op, av in items)
+# RE2's caseless k and s also match these characters (and \w under (?i) does too).
+_PARTNERS = {ord("k"): "\\xe2\\x84\\xaa", ord("s"): "\\xc5\\xbf"}
 
 
 def _char(code: int) -> str:
@@ -132,56 +138,90 @@ def _char(code: int) -> str:
     return f"\\x{code:02x}"
 
 
-def _item(op: Any, av: Any) -> str:
-    if op is C.LITERAL:
-        return _char(av)
-    if op is C.NOT_LITERAL:
-        return f"[^\\n{_char(av)}]"
-    if op is C.ANY:
-        return "[^\\n]"
-    if op is C.IN:
-        return _class(av)
-    if op is C.AT:
-        if av not in _ANCHORS:
-            raise _Unsupported
-        return _ANCHORS[av]
-    if op is C.BRANCH:
-        return "(?:" + "|".join(_seq(b) for b in av[1]) + ")"
-    if op is C.SUBPATTERN:
-        _group, add_flags, del_flags, inner = av
-        if add_flags or del_flags:  # local flags: leave such patterns to their literals
-            raise _Unsupported
-        return "(?:" + _seq(inner) + ")"
-    if op in _REPEATS:
-        lo, hi, inner = av
-        if lo > _RE2_MAX_REPEAT or (hi is not C.MAXREPEAT and hi > _RE2_MAX_REPEAT):
-            raise _Unsupported
-        body = "(?:" + _seq(inner) + ")"
-        if hi is C.MAXREPEAT:
-            return body + ("*" if lo == 0 else "+" if lo == 1 else f"{{{lo},}}")
-        return body + (f"{{{lo}}}" if lo == hi else f"{{{lo},{hi}}}")
-    raise _Unsupported
+class _Writer:
+    """Writes parsed items as a Hyperscan expression. ``ascii_only``: a caseless atom
+    took k or s, so the expression is exact on ASCII lines only (a partner is one
+    character to RE2, two or three bytes here; and an atom that excludes k or s excludes
+    its partner to RE2, not here)."""
 
+    def __init__(self, caseless: bool) -> None:
+        self.caseless = caseless
+        self.ascii_only = False
 
-def _class(av: Any) -> str:
-    negated = False
-    parts: list[str] = []
-    for op, a in av:
-        if op is C.NEGATE:
-            negated = True
-        elif op is C.LITERAL:
-            parts.append(_char(a))
-        elif op is C.RANGE:
-            parts.append(f"{_char(a[0])}-{_char(a[1])}")
-        elif op is C.CATEGORY and a in _CATEGORY_SET:
-            parts.append(_CATEGORY_SET[a])
-        elif op is C.CATEGORY and a in _NEGATED and len(av) == 1:
-            return f"[^\\n{_CATEGORY_SET[_NEGATED[a]]}]"  # \D \W \S on their own
-        else:
-            raise _Unsupported  # [^\W]-style double negations and the like
-    if not parts:
+    def seq(self, items: Any) -> str:
+        return "".join(self.item(op, av) for op, av in items)
+
+    def _partners(self, codes: list[tuple[int, int]]) -> list[str]:
+        """The partners of what the ASCII ``codes`` ranges take, when caseless."""
+        if not self.caseless:
+            return []
+        found = [b for c, b in _PARTNERS.items()
+                 if any(lo <= x <= hi for lo, hi in codes for x in (c, c - 32))]
+        self.ascii_only = self.ascii_only or bool(found)
+        return found
+
+    def _with_partners(self, atom: str, codes: list[tuple[int, int]]) -> str:
+        extra = self._partners(codes)
+        return "(?:" + "|".join([atom, *extra]) + ")" if extra else atom
+
+    def item(self, op: Any, av: Any) -> str:
+        if op is C.LITERAL:
+            return self._with_partners(_char(av), [(av, av)])
+        if op is C.NOT_LITERAL:  # takes a partner RE2 leaves out: still a superset
+            self._partners([(av, av)])
+            return f"[^\\n{_char(av)}]"
+        if op is C.ANY:
+            return "[^\\n]"
+        if op is C.IN:
+            return self._class(av)
+        if op is C.AT:
+            if av not in _ANCHORS:
+                raise _Unsupported
+            return _ANCHORS[av]
+        if op is C.BRANCH:
+            return "(?:" + "|".join(self.seq(b) for b in av[1]) + ")"
+        if op is C.SUBPATTERN:
+            _group, add_flags, del_flags, inner = av
+            if add_flags or del_flags:  # local flags: leave such patterns to their literals
+                raise _Unsupported
+            return "(?:" + self.seq(inner) + ")"
+        if op in _REPEATS:
+            lo, hi, inner = av
+            if lo > _RE2_MAX_REPEAT or (hi is not C.MAXREPEAT and hi > _RE2_MAX_REPEAT):
+                raise _Unsupported
+            body = "(?:" + self.seq(inner) + ")"
+            if hi is C.MAXREPEAT:
+                return body + ("*" if lo == 0 else "+" if lo == 1 else f"{{{lo},}}")
+            return body + (f"{{{lo}}}" if lo == hi else f"{{{lo},{hi}}}")
         raise _Unsupported
-    return ("[^\\n" if negated else "[") + "".join(parts) + "]"
+
+    def _class(self, av: Any) -> str:
+        negated = False
+        parts: list[str] = []
+        codes: list[tuple[int, int]] = []  # what a positive class takes, for its partners
+        for op, a in av:
+            if op is C.NEGATE:
+                negated = True
+            elif op is C.LITERAL:
+                parts.append(_char(a))
+                codes.append((a, a))
+            elif op is C.RANGE:
+                parts.append(f"{_char(a[0])}-{_char(a[1])}")
+                codes.append(a)
+            elif op is C.CATEGORY and a in _CATEGORY_SET:
+                parts.append(_CATEGORY_SET[a])
+                codes.extend(_CATEGORY_CODES[a])
+            elif op is C.CATEGORY and a in _NEGATED and len(av) == 1:  # \D \W \S alone
+                self._partners(_CATEGORY_CODES[_NEGATED[a]])
+                return f"[^\\n{_CATEGORY_SET[_NEGATED[a]]}]"
+            else:
+                raise _Unsupported  # [^\W]-style double negations and the like
+        if not parts:
+            raise _Unsupported
+        if negated:  # takes a partner RE2 leaves out: still a superset
+            self._partners(codes)
+            return "[^\\n" + "".join(parts) + "]"
+        return self._with_partners("[" + "".join(parts) + "]", codes)
 
 
 def _wide(op: Any, av: Any) -> bool:

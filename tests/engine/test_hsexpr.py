@@ -84,7 +84,6 @@ def test_hyperscan_agrees_with_re2_on_ascii_lines(pattern: str) -> None:
 
 @pytest.mark.parametrize("pattern", [
     r"a.b",  # one byte of Hyperscan is not one character of RE2: not a superset
-    r"(?i)task failed",  # k and s have non-ASCII case partners
     r"[[:alpha:]]+ error",  # Python reads a POSIX class as a nested set
     r"x{,3} error",  # a repeat to Python, literal text to RE2
     r"(?=look)ahead",
@@ -197,3 +196,79 @@ def test_the_fuzz_finds_a_split_character_when_a_rule_is_dropped(
         monkeypatch: pytest.MonkeyPatch, name: str, mutant: tuple[str, object]) -> None:
     monkeypatch.setattr(hsexpr, *mutant)
     assert _first_disagreement(_fuzz_cases(3, 2000)) is not None, name
+
+
+# Caseless patterns: RE2 folds KELVIN SIGN onto k and LONG S onto s (and no other non-ASCII
+# character onto an ASCII letter), so an atom taking k or s must take their bytes too.
+_KELVIN, _LONG_S = "\u212a", "\u017f"
+
+
+@pytest.mark.parametrize("pattern, line", [
+    ("(?i)task failed", f"ta{_LONG_S}{_KELVIN} failed"),
+    (r"(?i)\w+ ok", f"{_KELVIN}{_KELVIN} ok"),
+    ("(?i)[j-t]ey", f"{_KELVIN}ey"),
+    ("(?i)(?:disk|bus) full", f"di{_LONG_S}{_KELVIN} full"),
+])
+def test_caseless_k_and_s_take_their_non_ascii_partners(pattern: str, line: str) -> None:
+    assert re2.search(pattern, line)
+    expr = hyperscan_expression(pattern, False)
+    assert expr is not None
+    assert _hs_matches(expr, True, line), "the prefilter would drop a line RE2 matches"
+    assert not exact_on_any_line(pattern, False)  # RE2 still confirms non-ASCII lines
+
+
+def test_caseless_exclusions_of_k_and_s_are_exact_on_ascii_lines_only() -> None:
+    # RE2 leaves KELVIN out of (?i)[^k]; Hyperscan takes its bytes: RE2 must confirm.
+    assert not re2.search("(?i)x[^k]+y", f"x{_KELVIN}y")
+    assert _hs_matches(hyperscan_expression("(?i)x[^k]+y", False) or b"", True,
+                       f"x{_KELVIN}y")
+    assert not exact_on_any_line("(?i)x[^k]+y", False)
+    assert exact_on_any_line("(?i)x[^a]+y", False)
+    assert exact_on_any_line("task", False)  # case-sensitive: no partners
+
+
+_CI_ATOMS = ["k", "s", "K", "a", "x", " ", "[a-z]", "[j-l]", r"\w", r"\W", "[^k]", "[^s]+",
+             r"\W+", "(?:k|x)", "(?:S+)", "[^a]+", r"\b", "[0-9]"]
+_CI_PIECES = [b"k", b"K", b"s", b"S", b"a", b"x", b" ", b"1", _KELVIN.encode(),
+              _LONG_S.encode(), "\u00e9".encode(), b"\xff", b"\xe2\x84"]
+
+
+def _caseless_disagreement(seed: int, count: int) -> tuple[str, bytes, str] | None:
+    """The first (pattern, line, what broke) where a caseless expression is not a superset
+    of RE2 on a line, or not exact on an ASCII one."""
+    import hyperscan
+
+    rng = random.Random(seed)
+    for _ in range(count):
+        pattern = "".join(rng.choice(_CI_ATOMS) + rng.choice(_QUANTIFIERS)
+                          for _ in range(rng.randint(1, 4)))
+        expr = hyperscan_expression(pattern, True)
+        if expr is None:
+            continue
+        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        try:
+            db.compile(expressions=[expr], ids=[0], elements=1,
+                       flags=[hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_CASELESS])
+        except hyperscan.error:  # the prefilter demotes it to its literals
+            continue
+        regex = re2.compile("(?i)" + pattern)
+        for _ in range(30):
+            raw = b"".join(rng.choice(_CI_PIECES) for _ in range(rng.randint(0, 6)))
+            found: list[int] = []
+            db.scan(b"\n" + raw + b"\n", match_event_handler=lambda *a, f=found: f.append(1))
+            by_re2 = regex.search(raw.decode("utf-8", "replace")) is not None
+            if by_re2 and not found:
+                return pattern, raw, "not a superset"
+            if raw.isascii() and bool(found) != by_re2:
+                return pattern, raw, "not exact on an ASCII line"
+    return None
+
+
+def test_caseless_expressions_hold_on_fuzzed_patterns_and_lines() -> None:
+    assert _caseless_disagreement(5, 1500) is None
+
+
+def test_the_caseless_fuzz_finds_a_missing_partner(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hsexpr, "_PARTNERS", {})
+    got = _caseless_disagreement(5, 1500)
+    assert got is not None and got[2] == "not a superset"
