@@ -272,3 +272,12 @@ def test_the_caseless_fuzz_finds_a_missing_partner(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(hsexpr, "_PARTNERS", {})
     got = _caseless_disagreement(5, 1500)
     assert got is not None and got[2] == "not a superset"
+
+
+def test_re2_folds_no_other_non_ascii_character_onto_an_ascii_letter() -> None:
+    # What _PARTNERS rests on, checked against the installed RE2 over every code point.
+    text = "".join(chr(c) for c in range(0x80, 0x110000) if not 0xD800 <= c < 0xE000)
+    for pattern in (r"(?i)[a-z]", r"(?i)\w", r"(?i)[0-9_]"):
+        found = {ord(ch) for ch in re2.findall(pattern, text)}
+        assert found <= {ord(_KELVIN), ord(_LONG_S)}, pattern
+    assert {ord(ch) for ch in re2.findall("(?i)[ks]", text)} == {ord(_KELVIN), ord(_LONG_S)}
