@@ -1,4 +1,4 @@
-/* Three byte loops that Python runs slowly, for big logs (kb_engine.speedups).
+/* Four byte loops that Python runs slowly, for big logs (kb_engine.speedups).
  *
  * newlines(data, start=0, end=len(data)) -> int
  *     data.count(b"\n", start, end). CPython's count stops at a maxcount inside its
@@ -18,10 +18,18 @@
  *     and a later pair's plain text holds no earlier marker (cleanup's entities and smart
  *     quotes, checked by a test). No plain text may be longer than its marker.
  *
- * All three release the GIL while they loop. Tests compare them with the Python they replace.
+ * present_literals(data, literals, budget) -> int | None
+ *     Which literals occur in data, as a bit mask (bit k: literals[k]): memchr hops from
+ *     one occurrence of a literal's first byte to the next, each compared with the
+ *     literals starting with that byte and not found yet; a byte's search stops once all
+ *     of them are found. None when the hops pass budget (a window dense with such bytes,
+ *     where the caller's one-pass search is quicker).
+ *
+ * All four release the GIL while they loop. Tests compare them with the Python they replace.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 #include <string.h>
 
 static Py_ssize_t
@@ -321,12 +329,93 @@ done:
     return out;
 }
 
+/* The mask of literals present, or -1 past budget hops. want[c]: the literals starting
+ * with byte c. */
+static long long
+present_pass(const unsigned char *in, Py_ssize_t n, const Pair *lits, const uint64_t *want,
+             Py_ssize_t budget)
+{
+    uint64_t found = 0;
+    Py_ssize_t hops = 0;
+    for (int c = 0; c < 256; c++) {
+        const unsigned char *p = in, *end = in + n;
+        while (want[c] & ~found) {
+            const unsigned char *q = p < end ? memchr(p, c, (size_t)(end - p)) : NULL;
+            if (q == NULL) {
+                break;
+            }
+            if (++hops > budget) {
+                return -1;
+            }
+            uint64_t todo = want[c] & ~found;
+            for (int k = 0; todo; k++, todo >>= 1) {
+                if ((todo & 1) && lits[k].mlen <= end - q
+                        && memcmp(q, lits[k].marker, (size_t)lits[k].mlen) == 0) {
+                    found |= (uint64_t)1 << k;
+                }
+            }
+            p = q + 1;
+        }
+    }
+    return (long long)found;
+}
+
+static PyObject *
+present_literals(PyObject *self, PyObject *args)
+{
+    Py_buffer buf;
+    PyObject *seq;
+    Py_ssize_t budget;
+    if (!PyArg_ParseTuple(args, "y*On:present_literals", &buf, &seq, &budget)) {
+        return NULL;
+    }
+    PyObject *held = PySequence_Tuple(seq); /* keeps the literals alive, as above */
+    if (held == NULL) {
+        PyBuffer_Release(&buf);
+        return NULL;
+    }
+    Py_ssize_t nlits = PyTuple_GET_SIZE(held);
+    Pair lits[MAX_PAIRS];
+    uint64_t want[256] = {0};
+    PyObject *out = NULL;
+    if (nlits > MAX_PAIRS) {
+        PyErr_SetString(PyExc_ValueError, "present_literals: at most 64 literals");
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < nlits; k++) {
+        PyObject *lit = PyTuple_GET_ITEM(held, k);
+        if (!PyBytes_Check(lit) || PyBytes_GET_SIZE(lit) == 0) {
+            PyErr_SetString(PyExc_TypeError, "present_literals: non-empty bytes literals");
+            goto done;
+        }
+        lits[k].marker = (const unsigned char *)PyBytes_AS_STRING(lit);
+        lits[k].mlen = PyBytes_GET_SIZE(lit);
+        want[lits[k].marker[0]] |= (uint64_t)1 << k;
+    }
+    long long found;
+    Py_BEGIN_ALLOW_THREADS
+    found = present_pass((const unsigned char *)buf.buf, buf.len, lits, want, budget);
+    Py_END_ALLOW_THREADS
+    if (found < 0) {
+        out = Py_NewRef(Py_None);
+    }
+    else {
+        out = PyLong_FromUnsignedLongLong((unsigned long long)found);
+    }
+done:
+    Py_DECREF(held);
+    PyBuffer_Release(&buf);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"newlines", newlines, METH_VARARGS, "data.count(b'\\n', start, end), vectorised."},
     {"strip_cr_ansi", strip_cr_ansi, METH_VARARGS,
      "CRs made LFs, then ANSI escapes removed, as kb_engine.cleanup's reference does."},
     {"replace_literals", replace_literals, METH_VARARGS,
      "Every (marker, plain) pair replaced in one left-to-right pass."},
+    {"present_literals", present_literals, METH_VARARGS,
+     "Which literals occur, as a bit mask; None past the budget of memchr hops."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -66,11 +66,25 @@ _LITERAL_MARKERS = frozenset(
     (*_SLACK_MARKERS, *(m for m, _ in _ENTITIES_B), *(m for m, _ in _SMART_B)))
 _marker_db: Any = None
 _no_hyperscan = False
+# memchr hops (speedups.present_literals) before the one-pass search takes over: an URL's
+# "&" on every line is a few thousand a window; a page of box-drawing characters (lead byte
+# E2, like the smart quotes) is one every few bytes, where Hyperscan is quicker.
+_HOPS_MIN, _HOPS_PER_BYTE = 4096, 1 / 64
 
 
 def _present_markers(data: bytes) -> set[bytes]:
-    """Which cleanup markers occur: one Hyperscan pass when available (CPython's multi-byte
+    """Which cleanup markers occur: memchr hops between their first bytes with the C
+    helper, or (past its budget, or without it) one Hyperscan pass (CPython's multi-byte
     substring search would take one pass per marker)."""
+    present = speedups.present_literals
+    if present is not None:
+        mask = present(data, _MARKERS, _HOPS_MIN + int(len(data) * _HOPS_PER_BYTE))
+        if mask is not None:
+            return {m for k, m in enumerate(_MARKERS) if mask >> k & 1}
+    return _present_markers_pass(data)
+
+
+def _present_markers_pass(data: bytes) -> set[bytes]:
     global _marker_db, _no_hyperscan
     hyperscan: Any = None
     if not _no_hyperscan:

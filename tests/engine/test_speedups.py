@@ -151,6 +151,42 @@ def test_replace_literals_on_edges_and_bad_arguments() -> None:
 
 
 @needs_c
+def test_present_literals_finds_what_the_marker_pass_finds() -> None:
+    present = speedups.present_literals
+    assert present is not None
+    markers = cleanup._MARKERS
+    checked = 0
+    for data in [*fuzz_inputs(37, 20_000), *big_fuzz_inputs(41, 12)]:
+        want = cleanup._present_markers_pass(data)
+        mask = present(data, markers, len(data) + 1)  # every byte a hop at most
+        assert mask == speedups.present_literals_py(data, markers, 0)
+        assert mask is not None and {m for k, m in enumerate(markers) if mask >> k & 1} == want
+        assert cleanup._present_markers(data) == want  # with the budget cleanup gives
+        checked += bool(want)
+    assert checked > 1000
+
+
+@needs_c
+def test_present_literals_gives_up_past_its_budget_and_cleanup_then_passes() -> None:
+    present = speedups.present_literals
+    assert present is not None
+    box = "\u2501".encode() * 200_000  # lead byte E2 every 3 bytes, like a smart quote's
+    assert present(box, cleanup._MARKERS, 10_000) is None
+    assert present(box + "\u2019".encode(), (b"\xe2\x80\x99",), 10**9) == 1
+    assert cleanup._present_markers(box + "\u2019".encode()) == {"\u2019".encode()}
+    # Found early, a byte's search stops: the budget is not spent on the rest.
+    assert present(b"\r" + b"&" * 100_000, (b"\r", b"&"), 5) == 3
+    assert present(b"", (b"a",), 0) == 0
+    assert present(memoryview(b"xay"), iter([b"a", b"b"]), 10) == 1
+    with pytest.raises(TypeError):
+        present(b"x", [b""], 10)
+    with pytest.raises(TypeError):
+        present(b"x", ["a"], 10)
+    with pytest.raises(ValueError, match="64"):
+        present(b"x", [b"%d" % i for i in range(65)], 10)
+
+
+@needs_c
 def test_reports_are_the_same_with_and_without_the_c_helpers(
         monkeypatch: pytest.MonkeyPatch) -> None:
     logs = sorted(ROOT.joinpath("rules").rglob("*.pos.log"))[:60]
@@ -165,6 +201,7 @@ def test_reports_are_the_same_with_and_without_the_c_helpers(
     monkeypatch.setattr(prefilter, "newlines", speedups.newlines_py)
     monkeypatch.setattr(speedups, "strip_cr_ansi", None)
     monkeypatch.setattr(speedups, "replace_literals", None)
+    monkeypatch.setattr(speedups, "present_literals", None)
     assert rules.diagnose([text], explain=True).to_dict(True) == with_c
     assert text.endswith(b"\n") and with_c["input"]["lines"] == text.count(b"\n")
 
