@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import ahocorasick
 
 from . import foreign
-from .hsexpr import expression
+from .hsexpr import case_partners, expression
 from .prefilter import HAVE_HYPERSCAN, LiteralTable, Prefilter
 from .prefilter import build as build_prefilter
 from .record import FrozenRecord, Record
@@ -261,10 +261,13 @@ class _Builder:
                 s.isascii() for s in lits.strings):
             got = expression(pattern, ignore_case)
             if got is not None:  # the prefilter demotes what Hyperscan refuses
-                expr, exact_anywhere = got
+                expr, exact_anywhere, partners = got
                 self.table.add_regex(pid, expr, lits.caseless, tuple(sorted(lits.strings)))
                 if exact_anywhere:
                     self.exact_any.append(pid)
+                # Demoted to its literals, the probe needs the literals' partners instead.
+                for partner in partners | case_partners(lits.strings, lits.caseless):
+                    self.table.add(partner, pid, False)
                 return
         # Caseless non-ASCII literals would need Unicode case folding on bytes: try the
         # probe on every line instead (rare, and kb lint keeps such rules visible).
@@ -273,6 +276,10 @@ class _Builder:
             return
         for s in lits.strings:
             self.table.add(s, pid, lits.caseless)
+        # A line holding KELVIN SIGN or LONG S may match where a caseless k or s does not
+        # show: such a line is a candidate too (RE2 confirms it; these are rare in logs).
+        for partner in case_partners(lits.strings, lits.caseless):
+            self.table.add(partner, pid, False)
 
     def add_sig(self, cause: int, index: int, sig: Any, negative: bool) -> int:
         sid = len(self.sigs)

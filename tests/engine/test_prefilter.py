@@ -238,3 +238,59 @@ def test_tiny_segments_give_identical_reports(
     monkeypatch.setattr("kb_engine.prefilter._SAMPLE", 79)
     segmented = _full_report(hs_rules, path)
     assert segmented == normal
+
+
+_CASE_PARTNER_PAGE = """\
+id: case-partners
+title: Caseless signatures holding k and s
+summary: Fixture page for the prefilter's case partners.
+causes:
+  - id: expression
+    title: A caseless regex Hyperscan can take whole
+    explanation: Its expression looks for ASCII letters only.
+    signatures:
+      - {kind: regex, pattern: '(?i)disk quota exceeded for (?P<user>\\w+)', weight: 0.8}
+    fix: [Free space.]
+    verify: [Write again.]
+  - id: literals
+    title: A caseless regex left to its literals
+    explanation: A local flag keeps it out of Hyperscan's subset.
+    signatures:
+      - {kind: regex, pattern: '(?i:task killed) after \\d+ retries', weight: 0.8}
+    fix: [Retry less.]
+    verify: [Run it again.]
+  - id: lines
+    title: Caseless lines near each other
+    explanation: Two caseless patterns within a few lines.
+    signatures:
+      - kind: lines
+        patterns: ['socket closed', 'keepalive expired']
+        ignore_case: true
+        window: 3
+        weight: 0.8
+    fix: [Raise the keepalive.]
+    verify: [No closed sockets.]
+"""
+
+
+@pytest.mark.parametrize("backend", ["hyperscan", "ahocorasick"])
+def test_lines_holding_case_partners_are_candidates(backend: str, tmp_path: Path) -> None:
+    """RE2's caseless k and s also match KELVIN SIGN and LONG S: a line spelling a
+    signature with them matches without the prefilter, so it must with it."""
+    if backend == "hyperscan" and not HAVE_HYPERSCAN:
+        pytest.skip("no hyperscan wheel on this platform")
+    (tmp_path / "case-partners.yaml").write_text(_CASE_PARTNER_PAGE)
+    pages, errors = collect([tmp_path])
+    assert not errors
+    rules = RuleSet(compile_pages(pages, prefer_hyperscan=backend == "hyperscan"))
+    k, s = "\u212a", "\u017f"
+    apart = ["INFO ok"] * 10  # one failure each: a report keeps one diagnosis a failure
+    text = "\n".join([
+        f"ERROR di{s}k quota exceeded for bob", *apart,
+        f"ERROR ta{s}{k} killed after 3 retries", *apart,
+        f"WARN {s}oc{k}et closed", f"WARN {k}eepalive expired",
+    ])
+    fast, slow = (rules.diagnose(text, explain=True, min_confidence=0.0, use_prefilter=u
+                                 ).to_dict(explain=True) for u in (True, False))
+    assert {d["cause"] for d in slow["diagnoses"]} == {"expression", "literals", "lines"}
+    assert fast == slow
