@@ -153,7 +153,8 @@ def _share_with_child(rules: RuleSet) -> None:
     prefilter's databases once here (a one-line scan), then move every object alive to the
     GC's permanent generation so that neither process's collections write to their pages."""
     rules.scan_part([b"kb\n"])
-    gc.collect()
+    if gc.isenabled():  # else (kb diagnose) nothing collects: garbage costs only memory
+        gc.collect()
     gc.freeze()
 
 
