@@ -17,6 +17,7 @@ import ahocorasick
 
 from . import foreign
 from .hsexpr import case_partners, expression
+from .partners import KELVIN, LONG_S, has_word_boundary
 from .prefilter import HAVE_HYPERSCAN, LiteralTable, Prefilter
 from .prefilter import build as build_prefilter
 from .record import FrozenRecord, Record
@@ -31,6 +32,7 @@ PROBE_TB_HEADER = -1
 PROBE_SYNTAX = -2
 PROBE_VERSION = -3
 PROBE_ERROR_LINE = -4
+PROBE_PARTNER = -5  # KELVIN SIGN or LONG S: see kb_engine.partners
 BUILTIN_FOREIGN = {kind: -10 - i for i, kind in enumerate(sorted(foreign.LITERALS))}
 SYNTAX_NAMES = ("SyntaxError", "IndentationError", "TabError")
 VERSION_LITERALS = ("==", "Successfully installed", ".dist-info", "-packages/", "ython 3.",
@@ -44,6 +46,7 @@ def builtin_literals() -> list[tuple[str, int]]:
     pairs += [(name + ":", PROBE_SYNTAX) for name in SYNTAX_NAMES]
     pairs += [(lit, PROBE_VERSION) for lit in VERSION_LITERALS]
     pairs += [(lit, PROBE_ERROR_LINE) for lit in ERROR_LITERALS]
+    pairs += [(KELVIN, PROBE_PARTNER), (LONG_S, PROBE_PARTNER)]
     for kind, lits in foreign.LITERALS.items():
         pairs += [(lit, BUILTIN_FOREIGN[kind]) for lit in lits]
     return pairs
@@ -252,6 +255,8 @@ class _Builder:
         self.frame_always: list[int] = []
         self.frame_sigs: list[int] = []
         self.exact_any: list[int] = []  # probes whose expression is exact on any line
+        self.partner_pids: list[int] = []  # caseless probes taking k or s (kb_engine.partners)
+        self.partner_always: list[int] = []
 
     def add_probe(self, sid: int, sub: int, lits: Literals | None, exc_line: bool = False,
                   pattern: str | None = None, ignore_case: bool = False) -> None:
@@ -265,9 +270,8 @@ class _Builder:
                 self.table.add_regex(pid, expr, lits.caseless, tuple(sorted(lits.strings)))
                 if exact_anywhere:
                     self.exact_any.append(pid)
-                # Demoted to its literals, the probe needs the literals' partners instead.
-                for partner in partners | case_partners(lits.strings, lits.caseless):
-                    self.table.add(partner, pid, False)
+                # (Demoted to its literals, the probe needs the literals' partners instead.)
+                self._partners(pid, pattern, partners | case_partners(lits.strings, lits.caseless))
                 return
         # Caseless non-ASCII literals would need Unicode case folding on bytes: try the
         # probe on every line instead (rare, and kb lint keeps such rules visible).
@@ -276,10 +280,15 @@ class _Builder:
             return
         for s in lits.strings:
             self.table.add(s, pid, lits.caseless)
-        # A line holding KELVIN SIGN or LONG S may match where a caseless k or s does not
-        # show: such a line is a candidate too (RE2 confirms it; these are rare in logs).
-        for partner in case_partners(lits.strings, lits.caseless):
-            self.table.add(partner, pid, False)
+        self._partners(pid, pattern, case_partners(lits.strings, lits.caseless))
+
+    def _partners(self, pid: int, pattern: str | None, partners: frozenset[str]) -> None:
+        """Lines holding KELVIN SIGN or LONG S may match where a caseless k or s does not
+        show to the prefilter: see kb_engine.partners."""
+        if partners:
+            self.partner_pids.append(pid)
+            if pattern is None or has_word_boundary(pattern):
+                self.partner_always.append(pid)
 
     def add_sig(self, cause: int, index: int, sig: Any, negative: bool) -> int:
         sid = len(self.sigs)
@@ -368,6 +377,8 @@ def compile_pages(
         b.table.add(literal, pid, False)
     prefilter = build_prefilter(b.table, prefer_hyperscan)
     prefilter.exact_any_pids = prefilter.exact_pids & frozenset(b.exact_any)
+    prefilter.partner_pids = frozenset(b.partner_pids)
+    prefilter.partner_always = frozenset(b.partner_always)
     return CompiledRules(
         pages=page_dicts, sources=sources, causes=causes, sigs=b.sigs, probes=b.probes,
         prefilter=prefilter, always_probes=b.always,

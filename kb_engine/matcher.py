@@ -20,6 +20,7 @@ from . import foreign
 from .compiled import (
     BUILTIN_FOREIGN,
     PROBE_ERROR_LINE,
+    PROBE_PARTNER,
     PROBE_SYNTAX,
     PROBE_TB_HEADER,
     PROBE_VERSION,
@@ -38,6 +39,7 @@ from .hits import (
     named_groups,
     regex_captures,
 )
+from .partners import add_partner_candidates
 from .prefilter import Candidates
 from .regexes import bytes_tester, compile_re2, fast_search
 from .tracebacks import ParsedException, Traceback, parse_bare_syntax_error, parse_traceback
@@ -132,6 +134,9 @@ class Scanner:
         for found in out.values():
             known.update(found)
         lines = WindowLines(window, known, n)
+        holding = out.pop(PROBE_PARTNER, None)
+        if holding:
+            add_partner_candidates(rules.prefilter, lines, holding, out)
         if rules.always_probes:
             every = {i: lines.start(i) for i in range(len(lines))}
             for pid in rules.always_probes:

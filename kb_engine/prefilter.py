@@ -127,6 +127,9 @@ class Prefilter:
     # those of them whose hits are matches on any line (set by compile_pages).
     exact_pids: frozenset[int] = frozenset()
     exact_any_pids: frozenset[int] = frozenset()
+    # Caseless probes that lines holding KELVIN SIGN or LONG S may match (kb_engine.partners).
+    partner_pids: frozenset[int] = frozenset()
+    partner_always: frozenset[int] = frozenset()
 
     def __init__(self, table: LiteralTable, with_regexes: bool = False) -> None:
         self.entries: Sequence[Entry] = table.entries(with_regexes)

@@ -270,15 +270,30 @@ causes:
         weight: 0.8
     fix: [Raise the keepalive.]
     verify: [No closed sockets.]
+  - id: boundary
+    title: A caseless regex whose word boundary sees a partner
+    explanation: Folded to k, KELVIN SIGN becomes a word character and the boundary goes.
+    signatures:
+      - {kind: regex, pattern: '(?i)disk\\b', weight: 0.8}
+    fix: [Free space.]
+    verify: [Write again.]
 """
 
 
 @pytest.mark.parametrize("backend", ["hyperscan", "ahocorasick"])
-def test_lines_holding_case_partners_are_candidates(backend: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("mutant", [None, "fold", "boundary"])
+def test_lines_holding_case_partners_are_candidates(
+        backend: str, mutant: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """RE2's caseless k and s also match KELVIN SIGN and LONG S: a line spelling a
-    signature with them matches without the prefilter, so it must with it."""
+    signature with them matches without the prefilter, so it must with it (the mutants:
+    without the folded scan, and with word boundaries taken as safe to fold)."""
     if backend == "hyperscan" and not HAVE_HYPERSCAN:
         pytest.skip("no hyperscan wheel on this platform")
+    if mutant == "fold":
+        monkeypatch.setattr("kb_engine.partners.fold", lambda line: line)
+    elif mutant == "boundary":
+        monkeypatch.setattr("kb_engine.compiled.has_word_boundary", lambda pattern: False)
     (tmp_path / "case-partners.yaml").write_text(_CASE_PARTNER_PAGE)
     pages, errors = collect([tmp_path])
     assert not errors
@@ -288,9 +303,12 @@ def test_lines_holding_case_partners_are_candidates(backend: str, tmp_path: Path
     text = "\n".join([
         f"ERROR di{s}k quota exceeded for bob", *apart,
         f"ERROR ta{s}{k} killed after 3 retries", *apart,
-        f"WARN {s}oc{k}et closed", f"WARN {k}eepalive expired",
+        f"WARN {s}oc{k}et closed", f"WARN {k}eepalive expired", *apart,
+        f"ERROR di{s}{k}ard",
     ])
     fast, slow = (rules.diagnose(text, explain=True, min_confidence=0.0, use_prefilter=u
                                  ).to_dict(explain=True) for u in (True, False))
-    assert {d["cause"] for d in slow["diagnoses"]} == {"expression", "literals", "lines"}
-    assert fast == slow
+    assert {d["cause"] for d in slow["diagnoses"]} == {
+        "expression", "literals", "lines", "boundary"}
+    # Literal backends never look at a boundary: only Hyperscan's expressions need it.
+    assert (fast == slow) == (mutant is None or (mutant, backend) == ("boundary", "ahocorasick"))
