@@ -257,6 +257,7 @@ class _Builder:
         self.exact_any: list[int] = []  # probes whose expression is exact on any line
         self.partner_pids: list[int] = []  # caseless probes taking k or s (kb_engine.partners)
         self.partner_always: list[int] = []
+        self.partner_table = LiteralTable()  # their entries alone, for the folded lines
 
     def add_probe(self, sid: int, sub: int, lits: Literals | None, exc_line: bool = False,
                   pattern: str | None = None, ignore_case: bool = False) -> None:
@@ -267,28 +268,35 @@ class _Builder:
             got = expression(pattern, ignore_case)
             if got is not None:  # the prefilter demotes what Hyperscan refuses
                 expr, exact_anywhere, partners = got
-                self.table.add_regex(pid, expr, lits.caseless, tuple(sorted(lits.strings)))
+                entry = (pid, expr, lits.caseless, tuple(sorted(lits.strings)))
+                self.table.add_regex(*entry)
                 if exact_anywhere:
                     self.exact_any.append(pid)
                 # (Demoted to its literals, the probe needs the literals' partners instead.)
-                self._partners(pid, pattern, partners | case_partners(lits.strings, lits.caseless))
+                if self._partners(pid, pattern, partners | case_partners(
+                        lits.strings, lits.caseless)):
+                    self.partner_table.add_regex(*entry)
                 return
         # Caseless non-ASCII literals would need Unicode case folding on bytes: try the
         # probe on every line instead (rare, and kb lint keeps such rules visible).
         if lits is None or (lits.caseless and not all(s.isascii() for s in lits.strings)):
             self.always.append(pid)
             return
+        partner = self._partners(pid, pattern, case_partners(lits.strings, lits.caseless))
         for s in lits.strings:
             self.table.add(s, pid, lits.caseless)
-        self._partners(pid, pattern, case_partners(lits.strings, lits.caseless))
+            if partner:
+                self.partner_table.add(s, pid, lits.caseless)
 
-    def _partners(self, pid: int, pattern: str | None, partners: frozenset[str]) -> None:
+    def _partners(self, pid: int, pattern: str | None, partners: frozenset[str]) -> bool:
         """Lines holding KELVIN SIGN or LONG S may match where a caseless k or s does not
-        show to the prefilter: see kb_engine.partners."""
+        show to the prefilter (see kb_engine.partners): True for such a probe, whose
+        entries go to the folded lines' prefilter too."""
         if partners:
             self.partner_pids.append(pid)
             if pattern is None or has_word_boundary(pattern):
                 self.partner_always.append(pid)
+        return bool(partners)
 
     def add_sig(self, cause: int, index: int, sig: Any, negative: bool) -> int:
         sid = len(self.sigs)
@@ -379,6 +387,8 @@ def compile_pages(
     prefilter.exact_any_pids = prefilter.exact_pids & frozenset(b.exact_any)
     prefilter.partner_pids = frozenset(b.partner_pids)
     prefilter.partner_always = frozenset(b.partner_always)
+    if b.partner_pids:
+        prefilter.partner_scan = build_prefilter(b.partner_table, prefer_hyperscan)
     return CompiledRules(
         pages=page_dicts, sources=sources, causes=causes, sigs=b.sigs, probes=b.probes,
         prefilter=prefilter, always_probes=b.always,

@@ -6,8 +6,9 @@ so ``(?i)task failed`` finds nothing in "taſk failed", which RE2 matches. The p
 names the lines holding either character (a built-in probe, so the window's one pass
 finds them); those lines are scanned again with the two folded to their letters (one
 character for one: RE2 sees the same characters where it looks), and what that finds
-for a caseless probe taking k or s (``Prefilter.partner_pids``) becomes a candidate on
-the original line, which RE2 then confirms. Folding keeps every RE2 match but for ``\\b``
+for a caseless probe taking k or s (``Prefilter.partner_pids``, whose entries alone make
+``Prefilter.partner_scan``) becomes a candidate on the original line, which RE2 then
+confirms. Folding keeps every RE2 match but for ``\\b``
 and ``\\B`` (a partner is no word character, its letter is): probes with those
 (``partner_always``) get every such line. Only those lines are scanned again.
 """
@@ -41,12 +42,12 @@ def add_partner_candidates(
 ) -> None:
     """Add to ``cands`` what the lines in ``holding`` (line -> an offset inside it, the
     prefilter's hits on a partner) may match."""
-    if not prefilter.partner_pids:
+    scan = prefilter.partner_scan
+    if scan is None:
         return
     ks = sorted(holding)
-    found, _ = prefilter.candidates(b"\n".join(fold(lines.raw(k)) for k in ks))
-    # The fold may make other probes match too: those are not their candidates.
-    for pid in prefilter.partner_pids.intersection(found):
+    found, _ = scan.candidates(b"\n".join(fold(lines.raw(k)) for k in ks))
+    for pid in prefilter.partner_pids.intersection(found):  # not the built-in probes
         got = cands.setdefault(pid, {})
         for j in found[pid]:
             got.setdefault(ks[j], holding[ks[j]])

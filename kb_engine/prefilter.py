@@ -130,6 +130,7 @@ class Prefilter:
     # Caseless probes that lines holding KELVIN SIGN or LONG S may match (kb_engine.partners).
     partner_pids: frozenset[int] = frozenset()
     partner_always: frozenset[int] = frozenset()
+    partner_scan: Prefilter | None = None  # their entries alone, for the folded lines
 
     def __init__(self, table: LiteralTable, with_regexes: bool = False) -> None:
         self.entries: Sequence[Entry] = table.entries(with_regexes)
