@@ -384,8 +384,10 @@ def compile_pages(
     for literal, pid in builtin_literals():
         b.table.add(literal, pid, False)
     prefilter = build_prefilter(b.table, prefer_hyperscan)
-    prefilter.exact_any_pids = prefilter.exact_pids & frozenset(b.exact_any)
     prefilter.partner_pids = frozenset(b.partner_pids)
+    # A partner line's candidates must meet RE2 (hsexpr never makes those exact anywhere).
+    prefilter.exact_any_pids = prefilter.exact_pids & frozenset(b.exact_any) - \
+        prefilter.partner_pids
     prefilter.partner_always = frozenset(b.partner_always)
     if b.partner_pids:
         prefilter.partner_scan = build_prefilter(b.partner_table, prefer_hyperscan)
