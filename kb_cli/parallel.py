@@ -11,7 +11,6 @@ may only ever change the speed, not the answer.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import itertools
 import os
@@ -117,53 +116,36 @@ def _queue(count: int) -> int:
 
 
 def _work(
-    rules: RuleSet, fd: int, queue: int, segs: list[tuple[int, int]],
-    tick: Callable[[int], None], sink: Callable[[int, PartialScan], None] | None = None,
+    rules: RuleSet, fd: int, queue: int, segs: list[tuple[int, int]], tick: Callable[[int], None]
 ) -> dict[int, PartialScan]:
-    """Scan segments taken from the queue until none is left: their parts by number, or
-    each handed to ``sink`` as soon as it is scanned."""
     done: dict[int, PartialScan] = {}
     kept = Kept()  # segments are taken in input order: later ones keep what caps leave
     while token := os.read(queue, 1):
         start, end = segs[token[0]]
-        part = rules.scan_part(_chunks(fd, start, end, tick), kept)
-        if sink is None:
-            done[token[0]] = part
-        else:
-            sink(token[0], part)
+        done[token[0]] = rules.scan_part(_chunks(fd, start, end, tick), kept)
     return done
 
 
 def _receive(fd: int, count: int) -> dict[int, PartialScan]:
-    """The child's parts, each a pickled (number, part) pair, unpickled as they stream
-    in; nothing when it sent something unusable."""
-    loaded: dict[int, PartialScan] = {}
+    """The child's parts, unpickled as they stream in (no copy of the whole payload);
+    nothing when it sent something unusable."""
     with os.fdopen(fd, "rb") as stream:
         enabled = gc.isenabled()
         gc.disable()  # tens of thousands of new objects would trigger collections for nothing
         try:
-            while stream.peek(1):  # a clean end comes between two pairs, never inside one
-                pair = pickle.load(stream)
-                if not (type(pair) is tuple and len(pair) == 2 and type(pair[0]) is int
-                        and 0 <= pair[0] < count and pair[0] not in loaded
-                        and isinstance(pair[1], PartialScan)):
-                    return {}
-                loaded[pair[0]] = pair[1]
+            loaded = pickle.load(stream)
         except Exception:
             return {}
         finally:
             if enabled:
                 gc.enable()
+        if stream.read(1):  # trailing bytes: not what a healthy child writes
+            return {}
+    if not isinstance(loaded, dict) or not all(
+            type(k) is int and 0 <= k < count and isinstance(v, PartialScan)
+            for k, v in loaded.items()):
+        return {}
     return loaded
-
-
-def _widen(pipe: int) -> None:
-    """Let the pipe hold a child's whole payload (usually under 1 MB), so a child that
-    finishes first writes it and leaves instead of waiting for the parent (Linux only)."""
-    with contextlib.suppress(ImportError, AttributeError, OSError):
-        import fcntl
-
-        fcntl.fcntl(pipe, fcntl.F_SETPIPE_SZ, 1 << 20)
 
 
 def _share_with_child(rules: RuleSet) -> None:
@@ -190,19 +172,14 @@ def diagnose_file(
         _share_with_child(rules)
         queue = _queue(len(segs))
         read_fd, write_fd = os.pipe()
-        _widen(write_fd)
         pid = os.fork()
         if pid == 0:  # the child: scan what it takes, send it, leave without cleanup
             code = 0
             try:
                 os.close(read_fd)
-                # Each part pickled as soon as it is scanned, while the parent still scans:
-                # what is left at the end is one write.
-                sent: list[bytes] = []
-                _work(rules, fd, queue, segs, lambda n: None, lambda i, part: sent.append(
-                    pickle.dumps((i, part), protocol=pickle.HIGHEST_PROTOCOL)))
-                with os.fdopen(write_fd, "wb") as out:
-                    out.writelines(sent)
+                parts = _work(rules, fd, queue, segs, lambda n: None)
+                with os.fdopen(write_fd, "wb") as out:  # streamed: no payload copy
+                    pickle.dump(parts, out, protocol=pickle.HIGHEST_PROTOCOL)
             except BaseException:
                 code = 1
             finally:
