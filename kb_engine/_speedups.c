@@ -266,6 +266,20 @@ replace_pass(const unsigned char *in, Py_ssize_t n, unsigned char *out, const Pa
     return o + (n - run);
 }
 
+/* A tuple of its own of seq's items, not the caller's list: it keeps every item alive
+   while the GIL is released, whatever another thread does to that list. NULL with an
+   exception set on error or past MAX_PAIRS items. */
+static PyObject *
+own_tuple(PyObject *seq, const char *too_many)
+{
+    PyObject *held = PySequence_Tuple(seq);
+    if (held != NULL && PyTuple_GET_SIZE(held) > MAX_PAIRS) {
+        PyErr_SetString(PyExc_ValueError, too_many);
+        Py_CLEAR(held);
+    }
+    return held;
+}
+
 static PyObject *
 replace_literals(PyObject *self, PyObject *args)
 {
@@ -274,9 +288,7 @@ replace_literals(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "y*O:replace_literals", &buf, &seq)) {
         return NULL;
     }
-    /* A tuple of its own, not the caller's list: it keeps every marker and plain alive
-       while the GIL is released, whatever another thread does to that list. */
-    PyObject *held = PySequence_Tuple(seq);
+    PyObject *held = own_tuple(seq, "replace_literals: at most 64 pairs");
     if (held == NULL) {
         PyBuffer_Release(&buf);
         return NULL;
@@ -285,10 +297,6 @@ replace_literals(PyObject *self, PyObject *args)
     Pair pairs[MAX_PAIRS];
     unsigned char first[256] = {0};
     PyObject *out = NULL;
-    if (npairs > MAX_PAIRS) {
-        PyErr_SetString(PyExc_ValueError, "replace_literals: at most 64 pairs");
-        goto done;
-    }
     for (Py_ssize_t k = 0; k < npairs; k++) {
         PyObject *pair = PyTuple_GET_ITEM(held, k);
         PyObject *marker, *plain;
@@ -369,7 +377,7 @@ present_literals(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "y*On:present_literals", &buf, &seq, &budget)) {
         return NULL;
     }
-    PyObject *held = PySequence_Tuple(seq); /* keeps the literals alive, as above */
+    PyObject *held = own_tuple(seq, "present_literals: at most 64 literals");
     if (held == NULL) {
         PyBuffer_Release(&buf);
         return NULL;
@@ -378,10 +386,6 @@ present_literals(PyObject *self, PyObject *args)
     Pair lits[MAX_PAIRS];
     uint64_t want[256] = {0};
     PyObject *out = NULL;
-    if (nlits > MAX_PAIRS) {
-        PyErr_SetString(PyExc_ValueError, "present_literals: at most 64 literals");
-        goto done;
-    }
     for (Py_ssize_t k = 0; k < nlits; k++) {
         PyObject *lit = PyTuple_GET_ITEM(held, k);
         if (!PyBytes_Check(lit) || PyBytes_GET_SIZE(lit) == 0) {
