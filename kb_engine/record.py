@@ -11,6 +11,8 @@ annotations, in order, and ``__init__`` takes them in that order (pickling relie
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from operator import attrgetter
 from typing import Any, ClassVar
 
 
@@ -19,6 +21,7 @@ class Record:
 
     __slots__ = ()
     _fields: ClassVar[tuple[str, ...]] = ()
+    _get: ClassVar[Callable[[Any], tuple[Any, ...]]] = staticmethod(lambda self: ())
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -26,9 +29,18 @@ class Record:
         # inspect.get_annotations: importing inspect is what this module avoids.
         own = cls.__dict__.get("__annotations__", {})  # noqa: RUF063
         cls._fields = tuple(n for n, t in own.items() if not str(t).startswith("ClassVar"))
+        # One C call per object, not a generator of getattr calls: pickling the thousands
+        # of hits and frames a parallel scan sends back spent most of its time there.
+        # attrgetter reads class defaults as getattr does; given one name it gives no tuple.
+        if len(cls._fields) > 1:
+            cls._get = staticmethod(attrgetter(*cls._fields))
+        elif cls._fields:
+            one = attrgetter(cls._fields[0])
+            cls._get = staticmethod(lambda self: (one(self),))
 
     def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, f) for f in self._fields)  # class defaults included
+        """The fields' values in order, class defaults included."""
+        return type(self)._get(self)
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
@@ -41,7 +53,8 @@ class Record:
         # Rebuilt by its own __init__, which takes the fields in order: half the unpickling
         # time of the default (a state dict per object), and the parallel scan sends
         # thousands of hits and frames from one process to the other.
-        return (type(self), self._values())
+        cls = type(self)
+        return (cls, cls._get(self))
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._fields)

@@ -11,6 +11,7 @@ import pytest
 from kb_engine.compiled import Sig
 from kb_engine.errors import Location
 from kb_engine.hits import Hit, SigHits
+from kb_engine.record import Record
 from kb_engine.report import Evidence
 
 
@@ -76,3 +77,32 @@ def _subclasses(cls: type) -> list[type]:
         out += [sub, *_subclasses(sub)]
     return [c for c in out
             if c.__module__.startswith("kb_engine.") and c.__name__ != "FrozenRecord"]
+
+
+class _One(Record):
+    value: int
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+
+class _Defaulted(Record):
+    a: int
+    b: str
+
+    def __init__(self, a: int, b: str = "class default") -> None:
+        self.a = a
+        if b != "class default":
+            self.b = b
+
+
+_Defaulted.b = "class default"  # type: ignore[misc]  # read as the lean Sig reads its own
+
+
+def test_values_come_as_a_tuple_for_one_field_and_class_defaults_count() -> None:
+    assert _One(5)._values() == (5,) and pickle.loads(pickle.dumps(_One(5))) == _One(5)
+    assert _One(5) != _One(6)
+    lean = _Defaulted(1)
+    assert "b" not in lean.__dict__ and lean._values() == (1, "class default")
+    assert pickle.loads(pickle.dumps(lean)) == lean == _Defaulted(1, "class default")
+    assert _Defaulted(1, "x") != lean
