@@ -360,5 +360,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_ERROR
 
 
+def entry() -> None:
+    """The ``kb`` command: ``main``, its output flushed, then an exit that skips tearing the
+    interpreter down. Freeing every object of a loaded rule set one by one took 4-8 ms of a
+    paste's 70-110 ms and 13 ms after a 100 MB scan, for nothing: the process is ending.
+    Nothing kb holds needs a finaliser (files are closed where they are written)."""
+    code = main()
+    # A reader that left early (``kb diagnose | head``) is not an error.
+    with contextlib.suppress(BrokenPipeError):
+        sys.stdout.flush()
+    with contextlib.suppress(OSError):
+        sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()

@@ -194,3 +194,28 @@ def test_two_processes_give_the_same_json_as_one(tmp_path: Path) -> None:
     data = json.loads(two.stdout)
     assert data["input"]["bytes"] == big.stat().st_size
     assert {d["id"] for d in data["diagnoses"]} >= {"demo-errors/pool", "demo-errors/env-missing"}
+
+
+@pytest.mark.parametrize("command", [["list"],
+                                     ["diagnose", str(DEMO / "demo-errors.pool.pos.log")]])
+def test_a_reader_that_leaves_early_gets_no_traceback(command: list[str]) -> None:
+    # `kb ... | head -1`: the reader is gone before kb writes (its read end is closed here
+    # before kb has even imported), so every write kb makes meets a broken pipe.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    proc = subprocess.Popen([sys.executable, "-m", "kb_cli.main", *command], cwd=ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    with proc.stderr:
+        err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) in (0, 1)
+    assert err == ""  # no "Exception ignored ... BrokenPipeError" nor a traceback
+
+
+def test_the_whole_output_arrives_through_a_pipe() -> None:
+    # kb leaves with os._exit: what sits in stdout's buffer must be flushed first.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as
+    out = subprocess.run(  # a user's shell has it
+        [sys.executable, "-m", "kb_cli.main", "list", "--format", "json"], cwd=ROOT, env=env,
+        capture_output=True, check=True, timeout=120).stdout
+    assert len(out) > 8192 and len(json.loads(out)) >= 10  # the bundled pack: two buffers
