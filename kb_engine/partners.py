@@ -46,7 +46,8 @@ def add_partner_candidates(
     if scan is None:
         return
     ks = sorted(holding)
-    found, _ = scan.candidates(b"\n".join(fold(lines.raw(k)) for k in ks))
+    # Folded once, joined: folding keeps every newline, so line j is still ks[j].
+    found, _ = scan.candidates(fold(b"\n".join(map(lines.raw, ks))))
     for pid in prefilter.partner_pids.intersection(found):  # not the built-in probes
         got = cands.setdefault(pid, {})
         for j in found[pid]:
