@@ -336,7 +336,7 @@ class _Builder:
                 self.frame_always.append(sid)
             else:
                 for lit in best.strings:
-                    self.frame_lits.setdefault(lit.lower(), []).append(sid)
+                    self.frame_lits.setdefault(lit.casefold(), []).append(sid)
         self.sigs.append(s)
         return sid
 

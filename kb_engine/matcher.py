@@ -263,7 +263,8 @@ class Scanner:
         if not self.use_prefilter:
             cands.update(rules.frame_sigs)
         elif rules.frame_automaton is not None:
-            hay = f"{module}\n{file}\n{function}".lower()
+            # casefold, not lower: RE2's (?i) takes LONG S for s, and lower() keeps it
+            hay = f"{module}\n{file}\n{function}".casefold()
             for _, sids in rules.frame_automaton.iter(hay):
                 cands.update(sids)
         out: list[int] = []

@@ -312,3 +312,39 @@ def test_lines_holding_case_partners_are_candidates(
         "expression", "literals", "lines", "boundary"}
     # Literal backends never look at a boundary: only Hyperscan's expressions need it.
     assert (fast == slow) == (mutant is None or (mutant, backend) == ("boundary", "ahocorasick"))
+
+
+
+_CASELESS_FRAME_PAGE = """\
+id: caseless-frame
+title: A caseless frame signature
+summary: Fixture page for the frame automaton's case folding.
+causes:
+  - id: tasks
+    title: A frame in the tasks module, any case
+    explanation: RE2's caseless s also takes LONG S, and its k KELVIN SIGN.
+    signatures:
+      - {kind: frame, module: '(?i)^app\\.tasks\\.worker$', weight: 0.8}
+    fix: [Fix the task.]
+    verify: [Run it again.]
+"""
+
+
+@pytest.mark.parametrize("module", ["app/ta\u017fks/worker", "app/tasks/wor\u212aer",
+                                    "APP/TASKS/WORKER"])
+def test_a_caseless_frame_signature_matches_what_re2_matches(
+        module: str, tmp_path: Path) -> None:
+    """The frame literals' automaton folds case as RE2 does: a module spelled with LONG S
+    or KELVIN SIGN matches a caseless frame pattern without the prefilter, so it must with
+    it (``str.lower`` leaves LONG S alone; ``casefold`` takes it to s)."""
+    (tmp_path / "caseless-frame.yaml").write_text(_CASELESS_FRAME_PAGE)
+    pages, errors = collect([tmp_path])
+    assert not errors
+    rules = RuleSet(compile_pages(pages))
+    text = "\n".join(["Traceback (most recent call last):",
+                      f'  File "/{module}.py", line 3, in run',
+                      "    step()", "RuntimeError: boom"])
+    fast, slow = (rules.diagnose(text, explain=True, min_confidence=0.0, use_prefilter=u
+                                 ).to_dict(explain=True) for u in (True, False))
+    assert [d["cause"] for d in slow["diagnoses"]] == ["tasks"]
+    assert fast == slow
