@@ -14,10 +14,11 @@ from collections.abc import Iterable
 from .compiled import CompiledRules
 from .hits import MAX_HITS_PER_SIG, MAX_LINE_HITS, Kept, ScanResult, SigHits
 from .masks import masked, remember
-from .matcher import MAX_FOREIGN_BLOCKS, MAX_TRACEBACKS, Scanner
-from .matcher import shift_traceback as _shift_tb
+from .matcher import MAX_FOREIGN_BLOCKS, Scanner
 from .record import Record
 from .scoring import failure_texts
+from .tbmatch import MAX_TRACEBACKS
+from .tbmatch import shift_traceback as _shift_tb
 from .tracebacks import Traceback
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from kb_engine.hits import MAX_HITS_PER_SIG, Kept
-from kb_engine.matcher import MAX_TRACEBACKS
 from kb_engine.parts import LOOKBACK_LINES, PartialScan, safe_split
+from kb_engine.tbmatch import MAX_TRACEBACKS
 from tests.support import RULES, rules
 
 BENIGN = sorted((RULES / "_corpus" / "benign").glob("*.log"))

@@ -1,0 +1,189 @@
+"""Matching parsed tracebacks: exception and frame signatures, and recording hits.
+
+``Recorder`` is the scanner's state and its hit bookkeeping; ``Scanner``
+(``kb_engine.matcher``) adds the line probes. Hits past a signature's cap are only
+counted: a crash loop repeats the same frames thousands of times, and each of those hits
+would otherwise decode its line and build a ``Hit`` nobody keeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .compiled import CompiledRules, Sig
+from .hits import MAX_EVIDENCE_TEXT, MAX_HITS_PER_SIG, Hit, Kept, SigHits, named_groups
+from .regexes import compile_re2, fast_search
+from .tracebacks import ParsedException, Traceback
+from .windows import WindowLines
+
+MAX_TRACEBACKS = 500
+MAX_FRAME_MEMO = 20_000
+
+
+class Recorder:
+    """What a scan found so far, and how a hit is recorded."""
+
+    def __init__(self, rules: CompiledRules, *, use_prefilter: bool = True,
+                 kept: Kept | None = None) -> None:
+        self.rules = rules
+        self.use_prefilter = use_prefilter
+        self.kept = kept or Kept()
+        self.sig_hits: dict[int, SigHits] = {}
+        self.line_hits: dict[tuple[int, int], list[int]] = {}  # (sid, sub) -> lines
+        self.tracebacks: list[Traceback] = []
+        self.foreign_blocks: list[tuple[int, int, str]] = []
+        self.versions: dict[str, str] = {}
+        self.warnings: list[str] = []
+        self.failed_sigs: set[int] = set()
+        self.line_text: dict[int, str] = {}
+        self.lines_seen = 0
+        self.bytes_seen = 0
+        self.first_error: tuple[int, str] | None = None
+        self._frame_memo: dict[tuple[str, str, str, bool], list[int]] = {}
+        self._exc_memo: dict[str, list[int]] = {}  # exception type -> its signatures
+
+    def _hit(self, sig: Sig, lineno: int, line: str, caps: dict[str, str] | None) -> None:
+        if self._counted_only(sig.sid):
+            return
+        text = line[:MAX_EVIDENCE_TEXT]
+        self.line_text[lineno] = text
+        self.sig_hits[sig.sid].add(Hit(lineno, text, caps))
+
+    def _counted_only(self, sid: int) -> bool:
+        """True (and the hit counted) when the signature keeps no more hits: the caller
+        need not decode the line. False: the caller records the hit (``_hit``)."""
+        sh = self.sig_hits.get(sid)
+        if sh is None:
+            sh = self.sig_hits[sid] = SigHits()
+        if len(sh.hits) + self.kept.hits.get(sid, 0) >= MAX_HITS_PER_SIG:
+            sh.count += 1  # counted, not kept: memory stays flat
+            return True
+        return False
+
+    def _fail(self, sig: Sig, exc: BaseException) -> None:
+        self.failed_sigs.add(sig.sid)
+        cause = self.rules.causes[sig.cause]
+        where = "rule_out" if sig.negative else "signatures"
+        self.warnings.append(
+            f"rule {cause.key} {where}[{sig.index}] failed and was skipped: "
+            f"{type(exc).__name__}: {exc}"
+        )
+
+    # -- tracebacks ------------------------------------------------------------------
+    def _add_traceback(self, tb: Traceback, base: int, lines: WindowLines) -> None:
+        first = tb.first_line
+        shift_traceback(tb, base)
+        if len(self.tracebacks) + self.kept.tracebacks < MAX_TRACEBACKS:
+            self.tracebacks.append(tb)
+            for exc in tb.exceptions:
+                self.line_text[exc.line] = lines[exc.line - base][:MAX_EVIDENCE_TEXT]
+            self.line_text[tb.first_line] = lines[first][:MAX_EVIDENCE_TEXT]
+        final = tb.final
+        rules = self.rules
+        for exc in tb.exceptions:
+            for sid in self._exc_sigs(exc.type):
+                sig = rules.sigs[sid]
+                if sid in self.failed_sigs or (sig.where == "last" and exc is not final):
+                    continue
+                try:
+                    caps = self._message_caps(sig, exc)
+                    if caps is not None:
+                        self._hit(sig, exc.line, lines[exc.line - base], caps)
+                except Exception as err:
+                    self._fail(sig, err)
+        self._frames(tb, base, lines)
+
+    def _exc_sigs(self, etype: str) -> list[int]:
+        """Exception signatures naming ``etype`` or a dotted suffix of it; memoised, since
+        a chain or a retry loop repeats the same few types."""
+        got = self._exc_memo.get(etype)
+        if got is None:
+            if len(self._exc_memo) >= MAX_FRAME_MEMO:
+                self._exc_memo.clear()
+            index = self.rules.exc_index
+            got = self._exc_memo[etype] = [
+                sid for suffix in _suffixes(etype) for sid in index.get(suffix, ())]
+        return got
+
+    def _frames(self, tb: Traceback, base: int, lines: WindowLines) -> None:
+        if not self.rules.frame_sigs:
+            return
+        for exc in tb.exceptions:
+            for pos, fr in enumerate(exc.frames):
+                innermost = pos == len(exc.frames) - 1
+                for sid in self._frame_sigs(fr.module, fr.file, fr.function or "", innermost):
+                    if not self._counted_only(sid):
+                        self._hit(self.rules.sigs[sid], fr.line, lines[fr.line - base], {})
+
+    def _frame_sigs(self, module: str, file: str, function: str, innermost: bool) -> list[int]:
+        """Frame signatures matching one frame; memoised, since tracebacks repeat frames."""
+        key = (module, file, function, innermost)
+        got = self._frame_memo.get(key)
+        if got is not None:
+            return got
+        rules = self.rules
+        cands: set[int] = set(rules.frame_always)
+        if not self.use_prefilter:
+            cands.update(rules.frame_sigs)
+        elif rules.frame_automaton is not None:
+            # casefold, not lower: RE2's (?i) takes LONG S for s, and lower() keeps it
+            hay = f"{module}\n{file}\n{function}".casefold()
+            for _, sids in rules.frame_automaton.iter(hay):
+                cands.update(sids)
+        out: list[int] = []
+        for sid in sorted(cands):
+            sig = rules.sigs[sid]
+            if sid in self.failed_sigs or (sig.where == "innermost" and not innermost):
+                continue
+            try:
+                if _frame_matches(sig, module, file, function):
+                    out.append(sid)
+            except Exception as err:
+                self._fail(sig, err)
+        if len(self._frame_memo) >= MAX_FRAME_MEMO:  # a log of endless distinct frames
+            self._frame_memo.clear()
+        self._frame_memo[key] = out
+        return out
+
+    def _message_caps(self, sig: Sig, exc: ParsedException) -> dict[str, str] | None:
+        """None if the message pattern fails, else its named captures."""
+        pattern = sig.patterns[0] if sig.patterns else ""
+        if not pattern:
+            return {}
+        regex = compile_re2(pattern, sig.ignore_case)
+        # The first line alone first, so ^...$ anchors mean what authors expect.
+        m = regex.search(exc.message)
+        if m is None and exc.detail:
+            m = regex.search(exc.full_message)
+        return None if m is None else named_groups(m)
+
+
+def _suffixes(qualified: str) -> Iterator[str]:
+    parts = qualified.split(".")
+    for i in range(len(parts)):
+        yield ".".join(parts[i:])
+
+
+def type_matches(actual: str, wanted: str) -> bool:
+    return actual == wanted or actual.endswith("." + wanted)
+
+
+def _frame_matches(sig: Sig, module: str, file: str, function: str) -> bool:
+    for pattern, value in zip(sig.frame_fields, (module, file, function), strict=True):
+        if pattern and not fast_search(pattern, False, value):
+            return False
+    return True
+
+
+def shift_traceback(tb: Traceback, base: int) -> None:
+    if not base:
+        return
+    tb.first_line += base
+    tb.last_line += base
+    for exc in tb.exceptions:
+        exc.line += base
+        for fr in exc.frames:
+            fr.line += base
+
+
+__all__ = ["MAX_FRAME_MEMO", "MAX_TRACEBACKS", "Recorder", "shift_traceback", "type_matches"]
