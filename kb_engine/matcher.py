@@ -44,6 +44,8 @@ from .versions import find_versions
 from .windows import MAX_LINE_BYTES, WindowLines, window_match, windows
 
 MAX_FOREIGN_BLOCKS = 1000
+# Version lines already read, kept if short: find_versions only adds what is new.
+_SEEN_MAX, _SEEN_BYTES = 4096, 1024
 _EXC_ON_LINE = re.compile(
     r"(?:^|[\s:(\[\"'=|])((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?:: ?(.*))?$"
 )
@@ -66,7 +68,15 @@ class Scanner(Recorder):
     def _window(self, base: int, window: bytes) -> None:
         candidates, lines = self._candidates(window)
         self.lines_seen = base + len(lines)
+        seen = self._version_lines
         for local in sorted(candidates.pop(PROBE_VERSION, {})):
+            raw = lines.raw(local)
+            if raw in seen:  # the same line again (a crash loop): it names nothing new
+                continue
+            if len(raw) <= _SEEN_BYTES:
+                if len(seen) >= _SEEN_MAX:
+                    seen.clear()
+                seen.add(raw)
             find_versions(lines[local], self.versions)
         errs = candidates.pop(PROBE_ERROR_LINE, {})
         if self.first_error is None:

@@ -41,6 +41,7 @@ class Recorder:
         self.first_error: tuple[int, str] | None = None
         self._frame_memo: dict[tuple[str, str, str, bool], list[int]] = {}
         self._exc_memo: dict[str, list[int]] = {}  # exception type -> its signatures
+        self._version_lines: set[bytes] = set()
 
     def _hit(self, sig: Sig, lineno: int, line: str, caps: dict[str, str] | None) -> None:
         if self._counted_only(sig.sid):

@@ -76,3 +76,12 @@ def test_a_repeated_traceback_still_gives_its_diagnosis_and_captures(rules: Rule
     assert (top.cause, top.captures) == ("pool", {"size": "5"})
     assert {e.signature.split()[0]: e.count for e in top.evidence} == {
         "exception": 200, "frame": 200, "regex": 200}
+
+
+def test_versions_read_from_repeated_lines_are_those_of_the_distinct_ones(
+        rules: RuleSet) -> None:
+    site = '  File "/usr/lib/python3.11/site-packages/sqlalchemy/pool/impl.py", line 9, in get'
+    lines = [site, "requests==2.31.0", "Python 3.11.4 (main)"] * 50 + ["httpx==0.27.0"]
+    scan = scan_text(rules.compiled, "\n".join(lines))
+    # the first line naming a version wins, as it does without repeats
+    assert scan.versions == {"python": "3.11", "requests": "2.31.0", "httpx": "0.27.0"}
