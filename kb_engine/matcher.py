@@ -39,7 +39,7 @@ from .partners import add_partner_candidates
 from .prefilter import Candidates
 from .regexes import bytes_tester
 from .tbmatch import Recorder, type_matches
-from .tracebacks import ParsedException, parse_bare_syntax_error, parse_traceback
+from .tracebacks import ParsedException, parse_bare_syntax_error
 from .versions import find_versions
 from .windows import MAX_LINE_BYTES, WindowLines, window_match, windows
 
@@ -88,7 +88,7 @@ class Scanner(Recorder):
         for local in sorted(candidates.pop(PROBE_TB_HEADER, {})):
             if local in tb_lines:  # past MAX_TRACEBACKS still parsed: hits, not kept
                 continue
-            tb = parse_traceback(lines, local)
+            tb = self._tb_memo.parse(lines, local)
             if tb:
                 tb_lines.update(range(tb.first_line, tb.last_line + 1))
                 self._add_traceback(tb, base, lines)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from .compiled import CompiledRules, Sig
 from .hits import MAX_EVIDENCE_TEXT, MAX_HITS_PER_SIG, Hit, Kept, SigHits, named_groups
 from .regexes import compile_re2, fast_search
+from .tbmemo import TracebackMemo
 from .tracebacks import ParsedException, Traceback
 from .windows import WindowLines
 
@@ -42,6 +43,7 @@ class Recorder:
         self._frame_memo: dict[tuple[str, str, str, bool], list[int]] = {}
         self._exc_memo: dict[str, list[int]] = {}  # exception type -> its signatures
         self._version_lines: set[bytes] = set()
+        self._tb_memo = TracebackMemo()
 
     def _hit(self, sig: Sig, lineno: int, line: str, caps: dict[str, str] | None) -> None:
         if self._counted_only(sig.sid):

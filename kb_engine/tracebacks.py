@@ -163,7 +163,25 @@ def _prefix_shape(prefix: str) -> re.Pattern[str] | None:
 
 
 def parse_traceback(lines: Lines, start: int) -> Traceback | None:
-    """Parse the traceback whose header is on ``lines[start]``.
+    """Parse the traceback whose header is on ``lines[start]`` (see parse_traceback_at)."""
+    return parse_traceback_at(lines, start)[0]
+
+
+def ends_after_exception(text: str) -> bool:
+    """Whether ``text`` ends a traceback whose last line was its exception's (or a line of
+    that message), when the traceback has no log prefix and no exception group: what the
+    parser's AFTER_EXC state does with a line starting a new record (``record_end``)."""
+    stripped = text.strip()
+    return (bool(stripped) and not stripped.endswith(HEADER)
+            and stripped not in (_CAUSE, _CONTEXT) and bool(_RECORD_START.match(stripped)))
+
+
+def parse_traceback_at(lines: Lines, start: int) -> tuple[Traceback | None, int, bool]:
+    """Parse the traceback whose header is on ``lines[start]``, and say where reading
+    stopped: the index of the line that ended it, or -1 when the lines ran out first (or
+    the header is none). The result depends on ``lines[start:stop + 1]`` alone; with
+    ``record_end`` (the third value) on ``lines[start:stop]`` and on line ``stop`` only
+    through ``ends_after_exception`` (a crash loop's next record differs in its time).
 
     One pass over the lines, one line at a time: each line loses the log prefix seen on
     the header (a line without it is ``ok=False``) and, inside an exception group, its
@@ -178,7 +196,7 @@ def parse_traceback(lines: Lines, start: int) -> Traceback | None:
     if gpos >= 0:
         pos, is_group = gpos, True
     if pos < 0:
-        return None
+        return None, -1, False
     raw_prefix = head[:pos]
     group_prefix = re.match(r"^(.*?)(\s*\+ )$", raw_prefix) if is_group else None
     prefix = _prefix_shape(group_prefix.group(1) if group_prefix else raw_prefix)
@@ -196,6 +214,7 @@ def parse_traceback(lines: Lines, start: int) -> Traceback | None:
     chain: str | None = None
     current: ParsedException | None = None
     end = min(len(lines), start + _MAX_TB_LINES)
+    record_end = False
     read_on = getattr(lines, "iter_from", None)  # WindowLines: no call per line
     texts = read_on(start + 1, end) if read_on else map(lines.__getitem__, range(start + 1, end))
     for i, text in enumerate(texts, start + 1):
@@ -251,8 +270,10 @@ def parse_traceback(lines: Lines, start: int) -> Traceback | None:
                 last = i
             elif not stripped:
                 state = between
-            elif (_RECORD_START.match(stripped) or (prefix is None and not ok)
-                  or _NOT_DETAIL.match(stripped)):
+            elif _RECORD_START.match(stripped):
+                record_end = prefix is None and not group_depth  # ends_after_exception
+                break
+            elif (prefix is None and not ok) or _NOT_DETAIL.match(stripped):
                 break
             elif current is not None and len(current.detail) < _MAX_DETAIL:
                 current.detail.append(stripped)
@@ -275,10 +296,12 @@ def parse_traceback(lines: Lines, start: int) -> Traceback | None:
                 last = i
             else:
                 break
+    else:
+        i = -1  # the lines ran out: what follows them might have changed the result
     if not exceptions:
-        return None
+        return None, i, False
     tb.last_line = last
-    return tb
+    return tb, i, record_end
 
 
 def _is_caret(stripped: str) -> bool:

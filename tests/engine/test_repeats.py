@@ -10,7 +10,12 @@ from kb_engine import RuleSet
 from kb_engine.compiled import compile_pages
 from kb_engine.hits import MAX_HITS_PER_SIG
 from kb_engine.loader import collect
-from kb_engine.matcher import scan_text
+from kb_engine.matcher import Scanner, scan_text
+from kb_engine.tbmemo import TracebackMemo
+from kb_engine.tracebacks import parse_traceback
+from kb_engine.windows import WindowLines
+from tests.support import rules as bundled
+from tests.support import sample_inputs
 
 _PAGE = """\
 id: crash-loop
@@ -85,3 +90,60 @@ def test_versions_read_from_repeated_lines_are_those_of_the_distinct_ones(
     scan = scan_text(rules.compiled, "\n".join(lines))
     # the first line naming a version wins, as it does without repeats
     assert scan.versions == {"python": "3.11", "requests": "2.31.0", "httpx": "0.27.0"}
+
+
+def _without_memo(monkeypatch: pytest.MonkeyPatch) -> None:
+    def parse(self: TracebackMemo, lines: WindowLines, start: int) -> object:
+        return parse_traceback(lines, start)
+    monkeypatch.setattr(TracebackMemo, "parse", parse)
+
+
+def _reports(ruleset: RuleSet, text: str, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The full report and the scan's tracebacks, with the memo and then without it."""
+    out: list[object] = []
+    for memo in (True, False):
+        if not memo:
+            _without_memo(monkeypatch)
+        scan = scan_text(ruleset.compiled, text)
+        out.append((ruleset.diagnose(text, explain=True, min_confidence=0.0).to_dict(
+            explain=True), scan.tracebacks, {k: (v.count, v.hits) for k, v in
+                                              scan.sig_hits.items()}))
+        monkeypatch.undo()
+    return out
+
+
+def test_the_memo_changes_no_answer_on_any_sample_repeated(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each sample three times over, then all of them once more: blocks seen once, twice
+    # and three times, next to different neighbours.
+    texts = [p.read_text(errors="replace") for p in sample_inputs()]
+    texts = [t for t in texts if "Traceback" in t]
+    assert len(texts) >= 50
+    for text in texts:
+        with_memo, without = _reports(bundled(), "\n".join([text] * 3), monkeypatch)
+        assert with_memo == without
+    with_memo, without = _reports(bundled(), "\n".join(texts), monkeypatch)
+    assert with_memo == without
+
+
+def test_a_block_is_reused_only_when_the_line_that_ended_it_is_the_same_too(
+        rules: RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The same traceback, its exception line followed by a continuation of its message
+    # (part of the exception) or by a new record (which ends it): a memo keyed on the
+    # traceback's own lines alone would give the first answer to both.
+    variants = [_traceback(1) + "\n  while serving /orders",
+                _traceback(1) + "\n2026-11-28 10:00:01 INFO next request"]
+    text = "\n".join(variants[n % 3 == 0] for n in range(12))
+    with_memo, without = _reports(rules, text, monkeypatch)
+    assert with_memo == without
+    details = {tuple(tb.exceptions[-1].detail) for tb in with_memo[1]}  # type: ignore[index]
+    assert details == {(), ("while serving /orders",)}
+
+
+def test_a_crash_loop_is_parsed_twice_and_copied_after(rules: RuleSet) -> None:
+    text = "\n".join(_traceback(n) for n in range(100))
+    scanner = Scanner(rules.compiled)
+    scanner.scan([text.encode()])
+    # The block ends at the next traceback's first line, the same each time but for the
+    # last traceback's (the end of the input) and for the timestamps in those lines.
+    assert scanner._tb_memo.copies > 0
