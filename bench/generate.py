@@ -17,7 +17,8 @@ Writes into ``bench/data/`` (git-ignored):
   Each smaller log is a prefix of the larger one (same line stream).
 - ``logs/adv-longline.log`` (one 10 MB line), ``adv-repeat.log`` (deeply repeated
   literals, traceback headers and a huge traceback), ``adv-chars.log`` (pathological
-  characters): the adversarial inputs.
+  characters), ``adv-crashloop.log`` (a real 92-line traceback once per request, between
+  time-stamped records): the adversarial inputs.
 - ``tb300.log``: a 300-line pasted traceback, produced by really running Python code.
 
 Signatures are built from small token trees so that each one renders to RE2 (for the
@@ -49,7 +50,10 @@ MB = 1_000_000
 PACK_SIZES = (1000, 5000)
 LOG_SIZES = {"1m": 1 * MB, "10m": 10 * MB, "100m": 100 * MB}
 QUICK_LOG_SIZES = {"1m": 1 * MB, "10m": 10 * MB}
-ADV_NAMES = ("adv-longline", "adv-repeat", "adv-chars")  # + "-1m" / "-10m"
+ADV_NAMES = ("adv-longline", "adv-repeat", "adv-chars", "adv-crashloop")  # + "-1m" / "-10m"
+# A real traceback (captured from FastAPI and SQLAlchemy for a bundled rule) for the crash loop.
+CRASH_SAMPLE = (HERE.parent / "rules" / "fastapi"
+                / "fastapi-dependencies.sync-db-in-async-endpoint.pos.incident.log")
 
 # -- tokens: one tree renders to RE2, ERE and a matching sample ---------------------------
 
@@ -875,7 +879,35 @@ def write_adversarial(pages: list[PageSpec], dest: Path, size: int, seed: int = 
         buf += b"\n" if r.random() < 0.5 else b" "
     out["adv-chars"] = dest / "adv-chars.log"
     out["adv-chars"].write_bytes(bytes(buf[:size]) + b"\n")
+
+    # 4. A crash loop: one real traceback printed again for every request, after a
+    #    time-stamped error record and before 20 time-stamped access lines, as a service
+    #    failing the same way on each request logs it.
+    block = first_traceback(CRASH_SAMPLE.read_text())
+    chunks: list[str] = []
+    n = k = 0
+    while n < size:
+        t = f"2026-11-28T{k // 3600 % 24:02d}:{k // 60 % 60:02d}:{k % 60:02d}"
+        chunk = "\n".join([f"{t}.000Z ERROR Exception in ASGI application request_id={k}",
+                           block, *(f"{t}.{j + 1:03d}Z INFO 10.0.{j}.{k % 250} GET /health 200"
+                                    f" {j}ms" for j in range(20))])
+        chunks.append(chunk)
+        n += len(chunk) + 1
+        k += 1
+    out["adv-crashloop"] = dest / "adv-crashloop.log"
+    data = ("\n".join(chunks) + "\n").encode("utf-8")[:size]
+    out["adv-crashloop"].write_bytes(data[: data.rfind(b"\n") + 1])
     return out
+
+
+def first_traceback(text: str) -> str:
+    """The first traceback in ``text``: its header through its exception line."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines)
+                 if line.startswith("Traceback (most recent call last):"))
+    end = next(i for i in range(start + 1, len(lines))
+               if lines[i].strip() and not lines[i].startswith((" ", "\t")))
+    return "\n".join(lines[start:end + 1])
 
 
 # -- the pasted traceback -------------------------------------------------------------------
