@@ -68,16 +68,6 @@ class Scanner(Recorder):
     def _window(self, base: int, window: bytes) -> None:
         candidates, lines = self._candidates(window)
         self.lines_seen = base + len(lines)
-        seen = self._version_lines
-        for local in sorted(candidates.pop(PROBE_VERSION, {})):
-            raw = lines.raw(local)
-            if raw in seen:  # the same line again (a crash loop): it names nothing new
-                continue
-            if len(raw) <= _SEEN_BYTES:
-                if len(seen) >= _SEEN_MAX:
-                    seen.clear()
-                seen.add(raw)
-            find_versions(lines[local], self.versions)
         errs = candidates.pop(PROBE_ERROR_LINE, {})
         if self.first_error is None:
             for local in sorted(errs):
@@ -85,13 +75,19 @@ class Scanner(Recorder):
                     self.first_error = (base + local, lines[local][:MAX_EVIDENCE_TEXT])
                     break
         tb_lines: set[int] = set()
+        copies: list[tuple[int, int]] = []  # tracebacks the memo copied: lines read before
+        memo = self._tb_memo
         for local in sorted(candidates.pop(PROBE_TB_HEADER, {})):
             if local in tb_lines:  # past MAX_TRACEBACKS still parsed: hits, not kept
                 continue
-            tb = self._tb_memo.parse(lines, local)
+            served = memo.copies
+            tb = memo.parse(lines, local)
             if tb:
+                if memo.copies != served:
+                    copies.append((tb.first_line, tb.last_line))
                 tb_lines.update(range(tb.first_line, tb.last_line + 1))
                 self._add_traceback(tb, base, lines)
+        self._versions(lines, sorted(candidates.pop(PROBE_VERSION, {})), copies)
         for local in sorted(candidates.pop(PROBE_SYNTAX, {})):
             if local in tb_lines:
                 continue
@@ -108,6 +104,27 @@ class Scanner(Recorder):
             if len(self.foreign_blocks) + self.kept.foreign_blocks < MAX_FOREIGN_BLOCKS:
                 self.foreign_blocks.append((base + first, base + last, kind))
         self._confirm_probes(candidates, base, lines, tb_lines)
+
+    def _versions(self, lines: WindowLines, where: list[int],
+                  copies: list[tuple[int, int]]) -> None:
+        """Versions named on the lines ``where`` (ascending). find_versions only adds names
+        it has not seen, the first line naming one winning: a line the same as one read
+        before adds nothing, whether inside a traceback the memo copied (``copies``,
+        ascending spans of lines) or found in ``_version_lines``."""
+        seen, span = self._version_lines, 0
+        for local in where:
+            while span < len(copies) and copies[span][1] < local:
+                span += 1
+            if span < len(copies) and copies[span][0] <= local:
+                continue
+            raw = lines.raw(local)
+            if raw in seen:  # the same line again (a crash loop): it names nothing new
+                continue
+            if len(raw) <= _SEEN_BYTES:
+                if len(seen) >= _SEEN_MAX:
+                    seen.clear()
+                seen.add(raw)
+            find_versions(lines[local], self.versions)
 
     def _candidates(self, window: bytes) -> tuple[Candidates, WindowLines]:
         """probe id -> {local line: offset} worth confirming, and the window's lines."""
