@@ -19,6 +19,8 @@ from .windows import WindowLines
 
 MAX_TRACEBACKS = 500
 MAX_FRAME_MEMO = 20_000
+_CAPS_CHARS = 1024
+_UNSEEN: dict[str, str] = {}  # not in the memo yet (None is a remembered miss)
 
 
 class Recorder:
@@ -44,6 +46,7 @@ class Recorder:
         self._exc_memo: dict[str, list[int]] = {}  # exception type -> its signatures
         self._version_lines: set[bytes] = set()
         self._tb_memo = TracebackMemo()
+        self._caps_memo: dict[tuple[int, str], dict[str, str] | None] = {}
 
     def _hit(self, sig: Sig, lineno: int, line: str, caps: dict[str, str] | None) -> None:
         if self._counted_only(sig.sid):
@@ -149,7 +152,20 @@ class Recorder:
         return out
 
     def _message_caps(self, sig: Sig, exc: ParsedException) -> dict[str, str] | None:
-        """None if the message pattern fails, else its named captures."""
+        """None if the message pattern fails, else its named captures; remembered for
+        short messages, which a crash loop or a retry loop repeats."""
+        if len(exc.message) > _CAPS_CHARS or exc.detail:
+            return self._search_message(sig, exc)
+        key = (sig.sid, exc.message)
+        got = self._caps_memo.get(key, _UNSEEN)
+        if got is _UNSEEN:
+            got = self._search_message(sig, exc)
+            if len(self._caps_memo) >= MAX_FRAME_MEMO:
+                self._caps_memo.clear()
+            self._caps_memo[key] = got
+        return None if got is None else dict(got)  # each hit owns its captures
+
+    def _search_message(self, sig: Sig, exc: ParsedException) -> dict[str, str] | None:
         pattern = sig.patterns[0] if sig.patterns else ""
         if not pattern:
             return {}

@@ -147,3 +147,13 @@ def test_a_crash_loop_is_parsed_twice_and_copied_after(rules: RuleSet) -> None:
     # The block ends at the next traceback's first line, the same each time but for the
     # last traceback's (the end of the input) and for the timestamps in those lines.
     assert scanner._tb_memo.copies > 0
+
+
+def test_remembered_message_captures_belong_to_their_own_message(rules: RuleSet) -> None:
+    text = "\n".join(_traceback(n).replace("pool of 5", f"pool of {n % 3 + 5}")
+                     for n in range(12))
+    scan = scan_text(rules.compiled, text)
+    sig = next(s for s in rules.compiled.sigs if s.kind == "exception")
+    hits = scan.sig_hits[sig.sid].hits
+    assert [h.captures for h in hits] == [{"size": str(n % 3 + 5)} for n in range(12)]
+    assert len({id(h.captures) for h in hits}) == 12  # each hit owns its dict
