@@ -76,14 +76,12 @@ class Scanner(Recorder):
                     break
         tb_lines: set[int] = set()
         copies: list[tuple[int, int]] = []  # tracebacks the memo copied: lines read before
-        memo = self._tb_memo
         for local in sorted(candidates.pop(PROBE_TB_HEADER, {})):
             if local in tb_lines:  # past MAX_TRACEBACKS still parsed: hits, not kept
                 continue
-            served = memo.copies
-            tb = memo.parse(lines, local)
+            tb, copied = self._tb_memo.parse(lines, local)
             if tb:
-                if memo.copies != served:
+                if copied:
                     copies.append((tb.first_line, tb.last_line))
                 tb_lines.update(range(tb.first_line, tb.last_line + 1))
                 self._add_traceback(tb, base, lines)

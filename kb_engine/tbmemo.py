@@ -45,10 +45,10 @@ class TracebackMemo:
     def __init__(self) -> None:
         self._by_head: dict[bytes, list[_Block]] = {}  # header line bytes -> its blocks
         self._bytes = 0
-        self.copies = 0  # tracebacks served from the memo (tests read it)
 
-    def parse(self, lines: WindowLines, start: int) -> Traceback | None:
-        """``parse_traceback(lines, start)``, from the memo when the block is known."""
+    def parse(self, lines: WindowLines, start: int) -> tuple[Traceback | None, bool]:
+        """``parse_traceback(lines, start)``, and whether it is a copy: from the memo when
+        the block is known (its lines are then the same as lines read before)."""
         head = lines.raw(start)
         block = None
         for candidate in self._by_head.get(head, ()):
@@ -59,14 +59,15 @@ class TracebackMemo:
                     block = candidate
                     break
         if block is not None and block.tb is not _PENDING:
-            self.copies += 1
-            return None if block.tb is None else moved(block.tb, start)
+            return None if block.tb is None else moved(block.tb, start), True
         tb, stop, record_end = parse_traceback_at(lines, start)
         if block is not None:  # the second sighting: keep the traceback
             block.tb = None if tb is None else moved(tb, -start)
         elif 0 <= stop < len(lines) - 1:  # the block ends with a whole line
-            self._first_sighting(head, lines, start, stop + (not record_end), record_end)
-        return tb
+            # The ending line belongs to the block unless only its kind matters.
+            end_line = stop if record_end else stop + 1
+            self._first_sighting(head, lines, start, end_line, record_end)
+        return tb, False
 
     def _first_sighting(self, head: bytes, lines: WindowLines, start: int, end_line: int,
                         record_end: bool) -> None:

@@ -12,7 +12,7 @@ from kb_engine.hits import MAX_HITS_PER_SIG
 from kb_engine.loader import collect
 from kb_engine.matcher import Scanner, scan_text
 from kb_engine.tbmemo import TracebackMemo
-from kb_engine.tracebacks import parse_traceback
+from kb_engine.tracebacks import parse_traceback, parse_traceback_at
 from kb_engine.windows import WindowLines
 from tests.support import rules as bundled
 from tests.support import sample_inputs
@@ -94,7 +94,7 @@ def test_versions_read_from_repeated_lines_are_those_of_the_distinct_ones(
 
 def _without_memo(monkeypatch: pytest.MonkeyPatch) -> None:
     def parse(self: TracebackMemo, lines: WindowLines, start: int) -> object:
-        return parse_traceback(lines, start)
+        return parse_traceback(lines, start), False
     monkeypatch.setattr(TracebackMemo, "parse", parse)
 
 
@@ -140,13 +140,21 @@ def test_a_block_is_reused_only_when_the_line_that_ended_it_is_the_same_too(
     assert details == {(), ("while serving /orders",)}
 
 
-def test_a_crash_loop_is_parsed_twice_and_copied_after(rules: RuleSet) -> None:
+def test_a_crash_loop_is_parsed_twice_and_copied_after(
+        rules: RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed: list[int] = []
+
+    def counted(lines: WindowLines, start: int) -> object:
+        parsed.append(start)
+        return parse_traceback_at(lines, start)
+
+    monkeypatch.setattr("kb_engine.tbmemo.parse_traceback_at", counted)
     text = "\n".join(_traceback(n) for n in range(100))
-    scanner = Scanner(rules.compiled)
-    scanner.scan([text.encode()])
-    # The block ends at the next traceback's first line, the same each time but for the
-    # last traceback's (the end of the input) and for the timestamps in those lines.
-    assert scanner._tb_memo.copies > 0
+    Scanner(rules.compiled).scan([text.encode()])
+    # Each traceback ends at the next one's first line, a new record whose time stamp
+    # differs every time: the first two are parsed, then copies, but for the last one
+    # (no record after it, so no copy: the end of the input might have continued it).
+    assert parsed == [1, 8, 99 * 7 + 1]
 
 
 def test_remembered_message_captures_belong_to_their_own_message(rules: RuleSet) -> None:
