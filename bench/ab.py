@@ -48,9 +48,13 @@ def _run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 def _engine_of(tree: Path, env: dict[str, str]) -> str:
     """Which kb_engine the variant imports, and whether its C helpers are built."""
-    code = ("import kb_engine; print(kb_engine.__file__)\n"
-            "try:\n    import kb_engine._speedups\n    print('C helpers built')\n"
-            "except ImportError:\n    print('no C helpers')\n")
+    code = ("import importlib, kb_engine; print(kb_engine.__file__)\n"
+            "built = []\n"
+            "for name in ('_speedups', '_hitbuf'):\n"
+            "    try:\n        importlib.import_module('kb_engine.' + name)\n"
+            "    except ImportError:\n        continue\n"
+            "    built.append(name)\n"
+            "print('C helpers built: ' + ', '.join(built) if built else 'no C helpers')\n")
     out = subprocess.run([sys.executable, "-P", "-c", code], env=env, capture_output=True,
                          text=True, check=True, cwd=tempfile.gettempdir())
     where, helpers = [*out.stdout.strip().splitlines(), "", ""][:2]

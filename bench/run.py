@@ -845,7 +845,7 @@ def _engine_identity() -> dict[str, str]:
 def _source_sha(dirs: list[Path]) -> str:
     h = hashlib.sha256()
     for d in dirs:  # the C helpers' source too, and whether they are built
-        for p in sorted([*d.glob("*.py"), *d.glob("*.c"), *d.glob("_speedups*.so")]):
+        for p in sorted([*d.glob("*.py"), *d.glob("*.[ch]"), *d.glob("_*.so")]):
             h.update(p.name.encode() + b"\0" + (p.read_bytes() if p.suffix != ".so" else b""))
     return h.hexdigest()[:12]
 

@@ -34,7 +34,8 @@ from typing import Any
 import re2
 
 from . import prefilter as _pf
-from .prefilter import Candidates, LiteralTable, Prefilter, _escape, _record
+from .hitbuf import numbered, record
+from .prefilter import Candidates, LiteralTable, Prefilter, _escape
 from .speedups import newlines
 from .windows import capped_lines
 
@@ -172,7 +173,7 @@ class AhoCorasickPrefilter(Prefilter):
                 if len(hits) > budget:
                     cands = self._bounded(window, range(len(self.entries)))
                     return cands, window.count(b"\n") + 1
-        return _pf._numbered(window, hits, self.ids_of)
+        return numbered(window, hits, self.ids_of)
 
 
 class Re2LiteralPrefilter(AhoCorasickPrefilter):
@@ -235,7 +236,7 @@ class Re2LiteralPrefilter(AhoCorasickPrefilter):
             spent += 1
             for auto, lower in autos:
                 for last, idx in auto.iter((text.lower() if lower else text).decode("latin-1")):
-                    _record(cands, entries[idx].ids, line, start + last)
+                    record(cands, entries[idx].ids, line, start + last)
                     spent += 1
                     if spent > budget:
                         break
@@ -257,7 +258,7 @@ class Re2LiteralPrefilter(AhoCorasickPrefilter):
                 for last, idx in auto.iter((seen.lower() if lower else seen).decode("latin-1")):
                     if idx not in named:
                         named.add(idx)
-                        _record(cands, entries[idx].ids, line, start + last)
+                        record(cands, entries[idx].ids, line, start + last)
             line += 1
         return self._odd_lines(window, cands), line
 
@@ -265,7 +266,7 @@ class Re2LiteralPrefilter(AhoCorasickPrefilter):
         if self.odd:
             for pid, found in self._bounded(window, self.odd).items():
                 for line, offset in found.items():
-                    _record(cands, (pid,), line, offset)
+                    record(cands, (pid,), line, offset)
         return cands
 
     def __getstate__(self) -> dict[str, Any]:

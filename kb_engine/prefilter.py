@@ -3,7 +3,8 @@
 Every probe (a signature's line regex, an exception name, a built-in marker)
 has literals of which every match must contain one. One pass over the window
 finds all literal occurrences at once and maps them to line numbers by counting
-newlines between sorted offsets (C speed; no Python loop over lines).
+newlines between sorted offsets (C speed, no Python loop over lines: kb_engine.hitbuf
+keeps each match and numbers them in C where the helpers are built).
 
 Two backends give the same answers:
 
@@ -27,9 +28,10 @@ from itertools import accumulate, compress, repeat
 from operator import is_
 from typing import Any
 
+from .hitbuf import Candidates as Candidates
+from .hitbuf import HitBuffer, HitBufferPy, record
 from .lazy import LazyList
 from .record import FrozenRecord, Record
-from .speedups import newlines
 from .windows import capped_line_blocks
 
 _hs: Any
@@ -107,19 +109,6 @@ class LiteralTable(Record):
         return out
 
 
-# probe id -> {0-based line index in the window: a byte offset inside that line}
-Candidates = dict[int, dict[int, int]]
-
-
-def _record(cands: Candidates, ids: Iterable[int], line: int, offset: int) -> None:
-    for pid in ids:
-        got = cands.get(pid)
-        if got is None:
-            cands[pid] = {line: offset}
-        elif line not in got:
-            got[line] = offset
-
-
 class Prefilter:
     """Base: the literal-per-line bounded path, shared by both backends."""
 
@@ -161,31 +150,11 @@ def _budget(window: bytes) -> int:
     return max(_BUDGET_MIN, len(window) // 80)
 
 
-def _numbered(window: bytes, hits: list[tuple[int, int]], ids_of: Sequence[tuple[int, ...]],
-              cands: Candidates | None = None, line0: int = 0, start: int = 0,
-              end: int | None = None) -> tuple[Candidates, int]:
-    """Candidates from (end offset, entry) hits, and the window's line count: the newlines
-    are counted once, between consecutive hits and after the last one. Or the same for the
-    segment ``window[start:end]``: hits from ``start``, lines from ``line0``, into ``cands``."""
-    cands, line, prev, count = {} if cands is None else cands, line0, start, newlines
-    for to, idx in sorted(hits):
-        to += start
-        line += count(window, prev, to)
-        prev = to
-        _record(cands, ids_of[idx], line, max(to - 1, 0))
-    return cands, line - line0 + count(window, prev, len(window) if end is None else end) + 1
-
-
-def _all_hits(db: Any, data: bytes | memoryview, budget: int) -> list[tuple[int, int]] | None:
+def _all_hits(db: Any, data: bytes | memoryview, budget: int) -> HitBufferPy | None:
     """Every (end offset, entry) match in ``data``; None (the scan stopped) past budget."""
-    hits: list[tuple[int, int]] = []
-
-    def on_match(idx: int, _from: int, to: int, _flags: int, _ctx: Any) -> bool:
-        hits.append((to, idx))
-        return len(hits) > budget  # True stops the scan
-
-    with contextlib.suppress(_hs.ScanTerminated):  # on_match stopped it: budget spent
-        db.scan(data, match_event_handler=on_match)
+    hits = HitBuffer(budget)
+    with contextlib.suppress(_hs.ScanTerminated):  # the buffer stopped it: budget spent
+        db.scan(data, match_event_handler=hits)
     return None if len(hits) > budget else hits
 
 
@@ -205,7 +174,7 @@ def _lines_with(
     pos = hay.find(literal)
     while pos >= 0:
         line = bisect.bisect_left(nl, pos)
-        _record(cands, ids, line, pos)
+        record(cands, ids, line, pos)
         if line >= len(nl):
             return
         pos = hay.find(literal, nl[line] + 1)
@@ -257,8 +226,9 @@ class HyperscanPrefilter(Prefilter):
         while start <= len(window):
             end = window.find(b"\n", start + _SEGMENT)
             end = len(window) if end < 0 else end
-            hits = _all_hits(db, view[start:start + _SAMPLE], _SAMPLE // 80) if dense else []
-            if hits is not None:
+            hits = None
+            if not dense or _all_hits(db, view[start:start + _SAMPLE], _SAMPLE // 80
+                                      ) is not None:  # the sample is not dense
                 budget = _budget(window) if end - start == len(window) else max(
                     _SAMPLE, end - start) // 80
                 hits = _all_hits(db, view[start:end], budget)
@@ -267,7 +237,7 @@ class HyperscanPrefilter(Prefilter):
                 line += self._per_line(window[start:end], self._single_db(), memo, cands, line,
                                        start)[1]
             else:
-                line += _numbered(window, hits, self.ids_of, cands, line, start, end)[1]
+                line += hits.number(window, self.ids_of, cands, line, start, end)
             start = end + 1
         return cands, line
 
@@ -292,7 +262,7 @@ class HyperscanPrefilter(Prefilter):
                 if hits is None:
                     found.clear()
                     scan(texts[k], match_event_handler=on_match)
-                    seen: dict[int, int] = {}  # as _record keeps them: each probe's first
+                    seen: dict[int, int] = {}  # as record keeps them: each probe's first
                     for idx, to in found:
                         for pid in ids_of[idx]:
                             seen.setdefault(pid, max(to - 1, 0))

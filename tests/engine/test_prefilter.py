@@ -143,7 +143,7 @@ def _hyperscan_table_prefilter() -> HyperscanPrefilter:
 
 def _line_by_line(pre: HyperscanPrefilter, window: bytes) -> tuple[list[object], int]:
     """The reference: every capped line scanned on its own, nothing remembered."""
-    from kb_engine.prefilter import _record
+    from kb_engine.hitbuf import record
     from kb_engine.windows import capped_lines
 
     cands: dict[int, dict[int, int]] = {}
@@ -154,7 +154,7 @@ def _line_by_line(pre: HyperscanPrefilter, window: bytes) -> tuple[list[object],
         found.clear()
         single.scan(text, match_event_handler=lambda i, _f, to, _fl, _c: found.append((i, to)))
         for idx, to in found:
-            _record(cands, pre.entries[idx].ids, line, start + max(to - 1, 0))
+            record(cands, pre.entries[idx].ids, line, start + max(to - 1, 0))
         n = line + 1
     return [(pid, list(got.items())) for pid, got in cands.items()], n
 
@@ -215,8 +215,11 @@ def test_big_windows_go_a_segment_at_a_time_with_the_same_lines(
         pid: sorted(line for line, _ in found) for pid, found in ref}  # type: ignore[misc]
     # Sparse segments, each scanned whole, find what one scan of the window does.
     db = pre._main_db()
-    assert pre.candidates(sparse * 3) == pf._numbered(
-        sparse * 3, pf._all_hits(db, sparse * 3, 1 << 40) or [], pre.ids_of)
+    whole = pf._all_hits(db, sparse * 3, 1 << 40)
+    assert whole is not None
+    cands_whole: dict[int, dict[int, int]] = {}
+    n_whole = whole.number(sparse * 3, pre.ids_of, cands_whole, 0, 0)
+    assert pre.candidates(sparse * 3) == (cands_whole, n_whole)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kb_engine import cleanup, load_rules, prefilter, speedups
+from kb_engine import cleanup, hitbuf, load_rules, prefilter, speedups
 from kb_engine.cleanup import clean_bytes
 
 from .test_cleanup import CONFIGS, big_fuzz_inputs, fuzz_inputs, patch_limits, reference_clean_bytes
@@ -30,6 +30,7 @@ _ANSI = re.compile(rb"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)
 def test_the_c_helpers_are_built_where_ci_requires_them() -> None:
     assert speedups.HAVE_SPEEDUPS
     assert speedups.newlines is not speedups.newlines_py
+    assert hitbuf.HAVE_C_HITBUFFER and prefilter.HitBuffer is not hitbuf.HitBufferPy
     assert cleanup._ANSI_B.pattern == _ANSI.pattern  # what strip_cr_ansi spells out in C
 
 
@@ -198,7 +199,8 @@ def test_reports_are_the_same_with_and_without_the_c_helpers(
                     .replace(b"\n", b"\r\n") for p in logs)
     rules = load_rules()
     with_c = rules.diagnose([text], explain=True).to_dict(True)
-    monkeypatch.setattr(prefilter, "newlines", speedups.newlines_py)
+    monkeypatch.setattr(hitbuf, "newlines", speedups.newlines_py)
+    monkeypatch.setattr(prefilter, "HitBuffer", hitbuf.HitBufferPy)
     monkeypatch.setattr(speedups, "strip_cr_ansi", None)
     monkeypatch.setattr(speedups, "replace_literals", None)
     monkeypatch.setattr(speedups, "present_literals", None)
@@ -217,10 +219,11 @@ def test_a_kb_without_the_c_helpers_gives_the_same_report(tmp_path: Path) -> Non
     coloured = tmp_path / "coloured.log"
     coloured.write_bytes(sample.read_bytes().replace(b"\n", b"\x1b[0m\r\n"))
     code = ("import sys\n"
-            "if sys.argv[1] == 'without': sys.modules['kb_engine._speedups'] = None\n"
-            "from kb_engine import speedups\n"
+            "if sys.argv[1] == 'without':\n"
+            "    sys.modules['kb_engine._speedups'] = sys.modules['kb_engine._hitbuf'] = None\n"
+            "from kb_engine import hitbuf, speedups\n"
             "from kb_cli.main import main\n"
-            "print(speedups.HAVE_SPEEDUPS, file=sys.stderr)\n"
+            "print(speedups.HAVE_SPEEDUPS or hitbuf.HAVE_C_HITBUFFER, file=sys.stderr)\n"
             "sys.exit(main(['diagnose', '--format', 'json', sys.argv[2]]))\n")
     runs = {how: subprocess.run([sys.executable, "-c", code, how, str(coloured)], cwd=ROOT,
                                 capture_output=True, text=True, timeout=120,
@@ -229,3 +232,79 @@ def test_a_kb_without_the_c_helpers_gives_the_same_report(tmp_path: Path) -> Non
     assert runs["without"].stderr.strip().endswith("False")
     assert runs["with"].returncode == runs["without"].returncode == 0
     assert json.loads(runs["with"].stdout) == json.loads(runs["without"].stdout)
+
+
+def _random_hits(rng: random.Random, window: bytes, entries: int) -> list[tuple[int, int]]:
+    # Unsorted, with repeats and ends past the window, as no real scan gives but the
+    # numbering must survive; most land on a few lines, as in a dense window.
+    ends = [rng.randrange(len(window) + 3) for _ in range(rng.randrange(1, 12))]
+    return [(rng.choice(ends) if rng.random() < 0.7 else rng.randrange(len(window) + 3),
+             rng.randrange(entries)) for _ in range(rng.randrange(0, 300))]
+
+
+@needs_c
+def test_the_c_hit_buffer_numbers_hits_as_the_python_does() -> None:
+    rng = random.Random(11)
+    for _ in range(400):
+        lines = [b"x" * rng.randrange(0, 30) for _ in range(rng.randrange(1, 40))]
+        window = b"\n".join(lines) + (b"\n" if rng.random() < 0.3 else b"")
+        ids_of = [tuple(rng.sample(range(9), rng.randrange(0, 4))) for _ in range(7)]
+        hits = _random_hits(rng, window, len(ids_of))
+        start = rng.randrange(len(window) + 1)
+        end = rng.choice([None, len(window), rng.randrange(start, len(window) + 1)])
+        line0 = rng.randrange(5)
+        # Some probes already have lines, from an earlier segment.
+        seeded = {pid: {rng.randrange(8): rng.randrange(99)} for pid in rng.sample(range(9), 3)}
+        got: dict[str, tuple[int, list[tuple[int, list[tuple[int, int]]]]]] = {}
+        for name, cls in (("c", hitbuf.HitBuffer), ("py", hitbuf.HitBufferPy)):
+            buf = cls(1 << 40)
+            for to, idx in hits:
+                assert buf(idx, 0, to, 0, None) is False
+            cands = {pid: dict(found) for pid, found in seeded.items()}
+            n = buf.number(window, ids_of, cands, line0, start, end)
+            # The order of insertion too: later stages walk these dicts.
+            got[name] = (n, [(pid, list(found.items())) for pid, found in cands.items()])
+        assert got["c"] == got["py"]
+        stop = len(window) if end is None else end
+        if all(to + start <= stop for to, _ in hits):  # as a scan of window[start:end] gives
+            assert got["c"][0] == window.count(b"\n", start, stop) + 1
+
+
+@needs_c
+def test_the_c_hit_buffer_stops_a_scan_past_its_budget_as_the_python_does() -> None:
+    for cls in (hitbuf.HitBuffer, hitbuf.HitBufferPy):
+        buf = cls(3)
+        assert [buf(0, 0, k, 0, None) for k in range(5)] == [False, False, False, True, True]
+        assert len(buf) == 5
+    if prefilter.HAVE_HYPERSCAN:
+        import hyperscan
+
+        db = prefilter._compile([b"boom"], [0])
+        db.scratch = hyperscan.Scratch(db)
+        dense = b"boom " * 100
+        assert prefilter._all_hits(db, dense, 100) is not None
+        assert prefilter._all_hits(db, dense, 99) is None  # a hundred hits: past the budget
+        hits = prefilter._all_hits(db, b"boom\nquiet\nboom boom", 10)
+        assert hits is not None
+        cands: dict[int, dict[int, int]] = {}
+        assert hits.number(b"boom\nquiet\nboom boom", [(4,)], cands, 0, 0) == 3
+        assert cands == {4: {0: 3, 2: 14}}  # each line's first hit, at its last byte
+
+
+@needs_c
+def test_the_c_hit_buffer_refuses_bad_input_as_python_would() -> None:
+    buf = hitbuf.HitBuffer(10)
+    with pytest.raises(TypeError):
+        buf(1, 2, 3)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        buf("1", 0, 3, 0, None)  # type: ignore[arg-type]
+    with pytest.raises(OverflowError):
+        buf(-1, 0, 3, 0, None)
+    assert buf(5, 0, 3, 0, None) is False
+    for cls in (hitbuf.HitBuffer, hitbuf.HitBufferPy):
+        one = cls(10)
+        one(5, 0, 3, 0, None)
+        with pytest.raises(IndexError):  # entry 5 of three
+            one.number(b"abc", [(1,), (2,), (3,)], {}, 0, 0)
+    with pytest.raises(TypeError, match="dicts"):  # C checks what Python would index
+        buf.number(b"abc", [(1,)] * 6, {1: [0]}, 0, 0)  # type: ignore[dict-item]
