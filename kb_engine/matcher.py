@@ -79,12 +79,17 @@ class Scanner(Recorder):
         for local in sorted(candidates.pop(PROBE_TB_HEADER, {})):
             if local in tb_lines:  # past MAX_TRACEBACKS still parsed: hits, not kept
                 continue
-            tb, copied = self._tb_memo.parse(lines, local)
-            if tb:
-                if copied:
-                    copies.append((tb.first_line, tb.last_line))
-                tb_lines.update(range(tb.first_line, tb.last_line + 1))
+            tb, block = self._tb_memo.parse(lines, local)
+            if tb is None:
+                continue
+            first, last = tb.first_line, tb.last_line
+            if block is not None:  # a copy: the block's traceback, lines from 0
+                first, last = first + local, last + local
+                copies.append((first, last))
+                self._add_copy(tb, block, local, base, lines)
+            else:
                 self._add_traceback(tb, base, lines)
+            tb_lines.update(range(first, last + 1))
         self._versions(lines, sorted(candidates.pop(PROBE_VERSION, {})), copies)
         for local in sorted(candidates.pop(PROBE_SYNTAX, {})):
             if local in tb_lines:

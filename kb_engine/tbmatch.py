@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from .compiled import CompiledRules, Sig
 from .hits import MAX_EVIDENCE_TEXT, MAX_HITS_PER_SIG, Hit, Kept, SigHits, named_groups
 from .regexes import compile_re2, fast_search
-from .tbmemo import TracebackMemo
+from .tbmemo import Block, TracebackMemo, moved
 from .tracebacks import ParsedException, Traceback
 from .windows import WindowLines
 
@@ -77,6 +77,24 @@ class Recorder:
 
     # -- tracebacks ------------------------------------------------------------------
     def _add_traceback(self, tb: Traceback, base: int, lines: WindowLines) -> None:
+        """A traceback parsed in this window (its lines the window's): its hits, and the
+        traceback itself while tracebacks are kept."""
+        self._hits_of(self._plan(tb), 0, base, lines)
+        self._keep(tb, base, lines)
+
+    def _add_copy(self, tb: Traceback, block: Block, at: int, base: int,
+                  lines: WindowLines) -> None:
+        """A traceback the memo copied (``tb`` is its block's, lines from 0) at window line
+        ``at``. The same signatures match the same exceptions and frames wherever the
+        block stands, so its plan is made once, at its first copy; the traceback's objects
+        are copied only to be kept."""
+        if block.plan is None:
+            block.plan = self._plan(tb)
+        self._hits_of(block.plan, at, base, lines)
+        if len(self.tracebacks) + self.kept.tracebacks < MAX_TRACEBACKS:
+            self._keep(moved(tb, at), base, lines)
+
+    def _keep(self, tb: Traceback, base: int, lines: WindowLines) -> None:
         first = tb.first_line
         shift_traceback(tb, base)
         if len(self.tracebacks) + self.kept.tracebacks < MAX_TRACEBACKS:
@@ -84,6 +102,12 @@ class Recorder:
             for exc in tb.exceptions:
                 self.line_text[exc.line] = lines[exc.line - base][:MAX_EVIDENCE_TEXT]
             self.line_text[tb.first_line] = lines[first][:MAX_EVIDENCE_TEXT]
+
+    def _plan(self, tb: Traceback) -> list[tuple[int, int, dict[str, str] | None]]:
+        """The hits ``tb`` gives, in the order they are recorded: (signature, line of tb,
+        the message's captures or None for a frame). Exception signatures first, then
+        frame signatures, frame by frame."""
+        out: list[tuple[int, int, dict[str, str] | None]] = []
         final = tb.final
         rules = self.rules
         for exc in tb.exceptions:
@@ -93,11 +117,29 @@ class Recorder:
                     continue
                 try:
                     caps = self._message_caps(sig, exc)
-                    if caps is not None:
-                        self._hit(sig, exc.line, lines[exc.line - base], caps)
                 except Exception as err:
                     self._fail(sig, err)
-        self._frames(tb, base, lines)
+                    continue
+                if caps is not None:
+                    out.append((sid, exc.line, caps))
+        if not rules.frame_sigs:
+            return out
+        for exc in tb.exceptions:
+            last = len(exc.frames) - 1
+            for pos, fr in enumerate(exc.frames):
+                for sid in self._frame_sigs(fr.module, fr.file, fr.function or "", pos == last):
+                    out.append((sid, fr.line, None))
+        return out
+
+    def _hits_of(self, plan: list[tuple[int, int, dict[str, str] | None]], at: int,
+                 base: int, lines: WindowLines) -> None:
+        """Record a plan's hits for its traceback at window line ``at``."""
+        sigs, failed = self.rules.sigs, self.failed_sigs
+        for sid, line, caps in plan:
+            if sid in failed or self._counted_only(sid):
+                continue
+            line += at
+            self._hit(sigs[sid], base + line, lines[line], {} if caps is None else dict(caps))
 
     def _exc_sigs(self, etype: str) -> list[int]:
         """Exception signatures naming ``etype`` or a dotted suffix of it; memoised, since
@@ -110,16 +152,6 @@ class Recorder:
             got = self._exc_memo[etype] = [
                 sid for suffix in _suffixes(etype) for sid in index.get(suffix, ())]
         return got
-
-    def _frames(self, tb: Traceback, base: int, lines: WindowLines) -> None:
-        if not self.rules.frame_sigs:
-            return
-        for exc in tb.exceptions:
-            for pos, fr in enumerate(exc.frames):
-                innermost = pos == len(exc.frames) - 1
-                for sid in self._frame_sigs(fr.module, fr.file, fr.function or "", innermost):
-                    if not self._counted_only(sid):
-                        self._hit(self.rules.sigs[sid], fr.line, lines[fr.line - base], {})
 
     def _frame_sigs(self, module: str, file: str, function: str, innermost: bool) -> list[int]:
         """Frame signatures matching one frame; memoised, since tracebacks repeat frames."""

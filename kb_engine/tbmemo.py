@@ -31,24 +31,31 @@ _MEMO_BYTES = 8 << 20
 _PENDING: Traceback = Traceback(-1, -1)  # a block seen once: parse it again, then keep it
 
 
-class _Block:
-    __slots__ = ("data", "lines", "record_end", "tb")
+class Block:
+    """Bytes read before from a header line on, and (from their second sighting) their
+    traceback, its lines counted from the header's. ``plan`` is the caller's: what it
+    derived from that traceback once, for every copy (kb_engine.tbmatch)."""
+
+    __slots__ = ("data", "lines", "plan", "record_end", "tb")
 
     def __init__(self, data: bytes, lines: int, record_end: bool) -> None:
         self.data = data
         self.lines = lines  # how many lines data holds (each with its newline)
         self.record_end = record_end  # the line after data must pass ends_after_exception
         self.tb: Traceback | None = _PENDING  # at line 0 once known
+        self.plan: list[tuple[int, int, dict[str, str] | None]] | None = None
 
 
 class TracebackMemo:
     def __init__(self) -> None:
-        self._by_head: dict[bytes, list[_Block]] = {}  # header line bytes -> its blocks
+        self._by_head: dict[bytes, list[Block]] = {}  # header line bytes -> its blocks
         self._bytes = 0
 
-    def parse(self, lines: WindowLines, start: int) -> tuple[Traceback | None, bool]:
-        """``parse_traceback(lines, start)``, and whether it is a copy: from the memo when
-        the block is known (its lines are then the same as lines read before)."""
+    def parse(self, lines: WindowLines, start: int) -> tuple[Traceback | None, Block | None]:
+        """``parse_traceback(lines, start)`` as (traceback, None); or, when the lines from
+        ``start`` on are a block read twice before, (its traceback, the block): that
+        traceback is the block's own, shared by every copy, its lines counted from 0
+        (``moved(tb, start)`` gives the window's)."""
         head = lines.raw(start)
         block = None
         for candidate in self._by_head.get(head, ()):
@@ -59,7 +66,7 @@ class TracebackMemo:
                     block = candidate
                     break
         if block is not None and block.tb is not _PENDING:
-            return None if block.tb is None else moved(block.tb, start), True
+            return block.tb, block
         tb, stop, record_end = parse_traceback_at(lines, start)
         if block is not None:  # the second sighting: keep the traceback
             block.tb = None if tb is None else moved(tb, -start)
@@ -67,7 +74,7 @@ class TracebackMemo:
             # The ending line belongs to the block unless only its kind matters.
             end_line = stop if record_end else stop + 1
             self._first_sighting(head, lines, start, end_line, record_end)
-        return tb, False
+        return tb, None
 
     def _first_sighting(self, head: bytes, lines: WindowLines, start: int, end_line: int,
                         record_end: bool) -> None:
@@ -80,7 +87,7 @@ class TracebackMemo:
         blocks = self._by_head.setdefault(head, [])
         if len(blocks) >= _PER_HEAD:
             self._bytes -= len(blocks.pop(0).data)
-        blocks.append(_Block(lines.window[at:end], end_line - start, record_end))
+        blocks.append(Block(lines.window[at:end], end_line - start, record_end))
         self._bytes += end - at
 
 
@@ -95,4 +102,4 @@ def moved(tb: Traceback, delta: int) -> Traceback:
         for e in tb.exceptions])
 
 
-__all__ = ["TracebackMemo", "moved"]
+__all__ = ["Block", "TracebackMemo", "moved"]

@@ -94,16 +94,20 @@ def test_versions_read_from_repeated_lines_are_those_of_the_distinct_ones(
 
 def _without_memo(monkeypatch: pytest.MonkeyPatch) -> None:
     def parse(self: TracebackMemo, lines: WindowLines, start: int) -> object:
-        return parse_traceback(lines, start), False
+        return parse_traceback(lines, start), None
     monkeypatch.setattr(TracebackMemo, "parse", parse)
 
 
-def _reports(ruleset: RuleSet, text: str, monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """The full report and the scan's tracebacks, with the memo and then without it."""
+def _reports(ruleset: RuleSet, text: str, monkeypatch: pytest.MonkeyPatch,
+             kept: int | None = None) -> list[object]:
+    """The full report and the scan's tracebacks, with the memo and then without it
+    (``kept``: that many tracebacks kept, not MAX_TRACEBACKS)."""
     out: list[object] = []
     for memo in (True, False):
         if not memo:
             _without_memo(monkeypatch)
+        if kept is not None:
+            monkeypatch.setattr("kb_engine.tbmatch.MAX_TRACEBACKS", kept)
         scan = scan_text(ruleset.compiled, text)
         out.append((ruleset.diagnose(text, explain=True, min_confidence=0.0).to_dict(
             explain=True), scan.tracebacks, {k: (v.count, v.hits) for k, v in
@@ -165,3 +169,26 @@ def test_remembered_message_captures_belong_to_their_own_message(rules: RuleSet)
     hits = scan.sig_hits[sig.sid].hits
     assert [h.captures for h in hits] == [{"size": str(n % 3 + 5)} for n in range(12)]
     assert len({id(h.captures) for h in hits}) == 12  # each hit owns its dict
+
+
+@pytest.mark.parametrize("kept", [0, 1, 10])
+def test_copies_past_the_kept_tracebacks_still_count_every_hit(
+        rules: RuleSet, monkeypatch: pytest.MonkeyPatch, kept: int) -> None:
+    # Copies only kept while tracebacks are kept; their hits come from one plan per block.
+    text = "\n".join(_traceback(n) for n in range(3 * MAX_HITS_PER_SIG))
+    with_memo, without = _reports(rules, text, monkeypatch, kept)
+    assert with_memo == without
+    monkeypatch.setattr("kb_engine.tbmatch.MAX_TRACEBACKS", kept)
+    planned: list[int] = []
+    original = Scanner._plan
+
+    def counted(self: Scanner, tb: object) -> object:
+        planned.append(1)
+        return original(self, tb)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Scanner, "_plan", counted)
+    scan = scan_text(rules.compiled, text)
+    assert [tb.first_line for tb in scan.tracebacks] == [n * 7 + 1 for n in range(kept)]
+    assert {sh.count for sh in scan.sig_hits.values()} == {3 * MAX_HITS_PER_SIG}
+    # parsed: the first, the second and the last; planned once more, at the first copy
+    assert len(planned) == 4
