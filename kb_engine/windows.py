@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Iterator
+from itertools import chain
 
 from .cleanup import clean_bytes
 from .tracebacks import HEADER
@@ -138,8 +139,10 @@ def cap_long_lines(window: bytes) -> bytes:
 class WindowLines:
     """Lines of a window, decoded on demand: only lines someone looks at cost anything.
 
-    ``known`` maps line indexes to an offset inside that line (the prefilter's hits);
-    other lines are reached by walking from the nearest known one.
+    ``known`` maps line indexes to an offset inside that line (the prefilter's hits): such
+    a line's start is one search back, done when it is first asked for (a crash loop has
+    tens of thousands of hit lines that nobody reads). Other lines are reached by walking
+    from the nearest known one.
     """
 
     def __init__(
@@ -149,9 +152,8 @@ class WindowLines:
         if n is None:
             n = window.count(b"\n") + 1 if window else 0
         self.n = n
-        rfind = window.rfind
-        self._start = {idx: rfind(b"\n", 0, off) + 1 for idx, off in (known or {}).items()}
-        self._start[0] = 0
+        self._known = {} if known is None else known
+        self._start = {0: 0}  # line -> its offset, once found
         self._text: dict[int, str] = {}
         self._batch = _BATCH_MIN  # bytes decoded at once if the reader goes on at:
         self._batch_end = -1  # the line after the last batch
@@ -159,22 +161,31 @@ class WindowLines:
     def __len__(self) -> int:
         return self.n
 
-    def start(self, idx: int) -> int:
+    def _found(self, idx: int) -> int | None:
+        """The line's start if found already or one search back from a known offset."""
         got = self._start.get(idx)
+        if got is None:
+            off = self._known.get(idx)
+            if off is not None:
+                got = self._start[idx] = self.window.rfind(b"\n", 0, off) + 1
+        return got
+
+    def start(self, idx: int) -> int:
+        got = self._found(idx)
         if got is not None:
             return got
-        prev = self._start.get(idx - 1)
+        prev = self._found(idx - 1)
         if prev is not None:  # sequential reading, as the traceback parser does
             got = self.window.index(b"\n", prev) + 1
             self._start[idx] = got
             return got
-        nxt = self._start.get(idx + 1)
+        nxt = self._found(idx + 1)
         if nxt is not None and nxt > 0:  # looking back from a known line
             got = self.window.rfind(b"\n", 0, nxt - 1) + 1
             self._start[idx] = got
             return got
-        below = max((k for k in self._start if k < idx), default=0)
-        pos = self._start[below]
+        below = max((k for k in chain(self._start, self._known) if k < idx), default=0)
+        pos = self.start(below)
         for k in range(below + 1, idx + 1):
             pos = self.window.index(b"\n", pos) + 1
             self._start[k] = pos

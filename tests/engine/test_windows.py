@@ -84,3 +84,30 @@ def test_lines_read_in_order_are_those_read_one_by_one() -> None:
         blocks = [(start + sum(len(t) + 1 for t in texts[:k]), t)
                   for start, texts in capped_line_blocks(data) for k, t in enumerate(texts)]
         assert blocks == list(capped_lines(data))
+
+
+def test_lines_read_in_any_order_from_any_known_offsets_are_the_window_s_lines() -> None:
+    import random
+
+    rng = random.Random(5)
+    for _ in range(300):
+        texts = ["".join(rng.choice("ab é\t") for _ in range(rng.randrange(0, 12)))
+                 for _ in range(rng.randrange(1, 30))]
+        window = "\n".join(texts).encode()
+        starts = [0]
+        for t in texts[:-1]:
+            starts.append(starts[-1] + len(t.encode()) + 1)
+        # Hits: an offset inside (or at the end of) some lines, as the prefilter gives them.
+        known = {i: starts[i] + rng.randrange(len(texts[i].encode()) + 1)
+                 for i in rng.sample(range(len(texts)), rng.randrange(len(texts) + 1))}
+        lines = WindowLines(window, known, len(texts))
+        for i in [rng.randrange(len(texts)) for _ in range(20)]:
+            how = rng.randrange(4)
+            if how == 0:
+                assert lines.start(i) == starts[i]
+            elif how == 1:
+                assert lines.raw(i) == texts[i].encode()
+            elif how == 2:
+                assert lines[i] == texts[i]
+            else:
+                assert list(lines.iter_from(i, i + 3)) == texts[i:i + 3]
