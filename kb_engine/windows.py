@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Iterator
-from itertools import chain
 
 from .cleanup import clean_bytes
 from .tracebacks import HEADER
@@ -154,6 +153,8 @@ class WindowLines:
         self.n = n
         self._known = {} if known is None else known
         self._start = {0: 0}  # line -> its offset, once found
+        self._known_sorted: list[int] | None = None  # sorted(known), once needed
+        self._walked: list[int] = []  # sorted: lines a walk ended at (their starts found)
         self._text: dict[int, str] = {}
         self._batch = _BATCH_MIN  # bytes decoded at once if the reader goes on at:
         self._batch_end = -1  # the line after the last batch
@@ -184,12 +185,26 @@ class WindowLines:
             got = self.window.rfind(b"\n", 0, nxt - 1) + 1
             self._start[idx] = got
             return got
-        below = max((k for k in chain(self._start, self._known) if k < idx), default=0)
+        below = self._anchor_below(idx)
         pos = self.start(below)
         for k in range(below + 1, idx + 1):
             pos = self.window.index(b"\n", pos) + 1
             self._start[k] = pos
+        bisect.insort(self._walked, idx)  # lines below + 1 .. idx are found now
         return pos
+
+    def _anchor_below(self, idx: int) -> int:
+        """The nearest line below ``idx`` whose start is known or found by a walk: a
+        search in sorted lists, not a pass over every known line (a log of thousands of
+        tracebacks asks for thousands of lines no hit fell on)."""
+        if self._known_sorted is None:
+            self._known_sorted = sorted(self._known)
+        best = 0
+        for keys in (self._known_sorted, self._walked):
+            k = bisect.bisect_left(keys, idx)
+            if k:
+                best = max(best, keys[k - 1])
+        return best
 
     def raw(self, idx: int) -> bytes:
         """The line's bytes, as far as signatures see it (MAX_LINE_BYTES)."""

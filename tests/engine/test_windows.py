@@ -111,3 +111,27 @@ def test_lines_read_in_any_order_from_any_known_offsets_are_the_window_s_lines()
                 assert lines[i] == texts[i]
             else:
                 assert list(lines.iter_from(i, i + 3)) == texts[i:i + 3]
+
+
+def test_lines_between_hits_are_found_without_a_pass_over_every_hit_line() -> None:
+    # A log of thousands of tracebacks: hit lines everywhere, and the traceback memo asks
+    # for the line after each traceback, which no hit fell on. Each such line used to
+    # cost a pass over every known line (quadratic); now a search in a sorted list.
+    class CountingDict(dict[int, int]):
+        passes = 0
+
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            CountingDict.passes += 1
+            return super().__iter__()
+
+    texts = [f"line {i}" for i in range(30_000)]
+    window = "\n".join(texts).encode()
+    offsets = [0]
+    for t in texts[:-1]:
+        offsets.append(offsets[-1] + len(t) + 1)
+    known = CountingDict({i: offsets[i] for i in range(0, 30_000, 10)})
+    lines = WindowLines(window, known, len(texts))
+    for i in range(5, 30_000, 10):  # halfway between hit lines, never next to one
+        assert lines.start(i) == offsets[i]
+        assert lines[i] == texts[i]
+    assert CountingDict.passes <= 1
