@@ -18,7 +18,8 @@ Writes into ``bench/data/`` (git-ignored):
 - ``logs/adv-longline.log`` (one 10 MB line), ``adv-repeat.log`` (deeply repeated
   literals, traceback headers and a huge traceback), ``adv-chars.log`` (pathological
   characters), ``adv-crashloop.log`` (a real 92-line traceback once per request, between
-  time-stamped records): the adversarial inputs.
+  time-stamped records), ``adv-ciprefix.log`` (that crash loop as a CI runner stores it,
+  every line behind its own time stamp): the adversarial inputs.
 - ``tb300.log``: a 300-line pasted traceback, produced by really running Python code.
 
 Signatures are built from small token trees so that each one renders to RE2 (for the
@@ -50,7 +51,8 @@ MB = 1_000_000
 PACK_SIZES = (1000, 5000)
 LOG_SIZES = {"1m": 1 * MB, "10m": 10 * MB, "100m": 100 * MB}
 QUICK_LOG_SIZES = {"1m": 1 * MB, "10m": 10 * MB}
-ADV_NAMES = ("adv-longline", "adv-repeat", "adv-chars", "adv-crashloop")  # + "-1m" / "-10m"
+ADV_NAMES = ("adv-longline", "adv-repeat", "adv-chars", "adv-crashloop",
+             "adv-ciprefix")  # + "-1m" / "-10m"
 # A real traceback (captured from FastAPI and SQLAlchemy for a bundled rule) for the crash loop.
 CRASH_SAMPLE = (HERE.parent / "rules" / "fastapi"
                 / "fastapi-dependencies.sync-db-in-async-endpoint.pos.incident.log")
@@ -897,6 +899,15 @@ def write_adversarial(pages: list[PageSpec], dest: Path, size: int, seed: int = 
     out["adv-crashloop"] = dest / "adv-crashloop.log"
     data = ("\n".join(chunks) + "\n").encode("utf-8")[:size]
     out["adv-crashloop"].write_bytes(data[: data.rfind(b"\n") + 1])
+
+    # 5. The same crash loop as a CI runner keeps it: every line behind the time it was
+    #    read, to the 100 ns (GitHub Actions' raw logs), so no two lines are alike.
+    stamped = [f"2026-11-28T10:{k // 600_000 % 60:02d}:{k // 10_000 % 60:02d}."
+               f"{k % 10_000 * 1000 + 17:07d}Z {line}"
+               for k, line in enumerate("\n".join(chunks).split("\n"))]
+    out["adv-ciprefix"] = dest / "adv-ciprefix.log"
+    data = ("\n".join(stamped) + "\n").encode("utf-8")[:size]
+    out["adv-ciprefix"].write_bytes(data[: data.rfind(b"\n") + 1])
     return out
 
 

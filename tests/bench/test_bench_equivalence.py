@@ -76,7 +76,7 @@ def test_kb_counts_equal_the_naive_loop_on_a_mixed_log(bench_inputs: dict) -> No
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["adv-longline", "adv-repeat", "adv-chars", "adv-crashloop"])
+@pytest.mark.parametrize("name", gen.ADV_NAMES)
 def test_kb_counts_equal_the_naive_loop_on_adversarial_input(bench_inputs: dict,
                                                              name: str) -> None:
     keyed = gen.regex_keys(bench_inputs["pages"])
