@@ -46,6 +46,13 @@ from .windows import MAX_LINE_BYTES, WindowLines, window_match, windows
 MAX_FOREIGN_BLOCKS = 1000
 # Version lines already read, kept if short: find_versions only adds what is new.
 _SEEN_MAX, _SEEN_BYTES = 4096, 1024
+# A CI runner's time stamp on every line (GitHub Actions: 2026-11-28T10:00:00.1234567Z).
+# Behind such a stamp and its blank, a line names what its rest names behind any other
+# stamp: a version pattern starting inside the stamp would have to run on through the
+# blank (``==`` and ``.dist-info`` come after names without blanks), the others start
+# with letters or "/" (Python, Successfully installed, /pythonX.Y/), and a stamped line is
+# never a freeze line. So such lines are known by their rest (kb_engine.versions).
+_STAMP = re.compile(rb"[0-9][0-9:.TZ+-]*(?=[ \t])")
 _EXC_ON_LINE = re.compile(
     r"(?:^|[\s:(\[\"'=|])((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?:: ?(.*))?$"
 )
@@ -121,12 +128,14 @@ class Scanner(Recorder):
             if span < len(copies) and copies[span][0] <= local:
                 continue
             raw = lines.raw(local)
-            if raw in seen:  # the same line again (a crash loop): it names nothing new
+            stamp = _STAMP.match(raw)
+            key = raw if stamp is None else (raw[stamp.end():],)
+            if key in seen:  # the same line again (a crash loop): it names nothing new
                 continue
             if len(raw) <= _SEEN_BYTES:
                 if len(seen) >= _SEEN_MAX:
                     seen.clear()
-                seen.add(raw)
+                seen.add(key)
             find_versions(lines[local], self.versions)
 
     def _candidates(self, window: bytes) -> tuple[Candidates, WindowLines]:

@@ -44,7 +44,7 @@ class Recorder:
         self.first_error: tuple[int, str] | None = None
         self._frame_memo: dict[tuple[str, str, str, bool], list[int]] = {}
         self._exc_memo: dict[str, list[int]] = {}  # exception type -> its signatures
-        self._version_lines: set[bytes] = set()
+        self._version_lines: set[bytes | tuple[bytes]] = set()  # see Scanner._versions
         self._tb_memo = TracebackMemo()
         self._caps_memo: dict[tuple[int, str], dict[str, str] | None] = {}
 

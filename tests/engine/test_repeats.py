@@ -192,3 +192,47 @@ def test_copies_past_the_kept_tracebacks_still_count_every_hit(
     assert {sh.count for sh in scan.sig_hits.values()} == {3 * MAX_HITS_PER_SIG}
     # parsed: the first, the second and the last; planned once more, at the first copy
     assert len(planned) == 4
+
+
+_VERSION_RESTS = [
+    "requests==2.31.0", "  httpx==0.27.0  ", "==1.0", "a==1", "1.0.dist-info", "-1.0.dist-info",
+    "foo-1.2.dist-info/METADATA", "Z-1.dist-info", "Python 3.11.4 (main)", "python/3.12.1",
+    'File "/usr/lib/python3.11/site-packages/x.py", line 3', "-packages/", "1-packages/",
+    "Successfully installed a-1.0 b_c-2.0", "CPython 3.10.2", "T==2", "", "plain text"]
+
+
+def test_a_stamped_line_names_what_its_rest_names_behind_any_stamp() -> None:
+    import random
+
+    from kb_engine.matcher import _STAMP
+    from kb_engine.versions import find_versions
+
+    rng = random.Random(3)
+    for _ in range(3000):
+        rest = rng.choice(_VERSION_RESTS)
+        if rng.random() < 0.5:
+            rest = rng.choice(_VERSION_RESTS) + rng.choice([" ", "", "\t"]) + rest
+        stamps = ["".join([rng.choice("0123456789")] + rng.choices("0123456789:.TZ+-", k=k))
+                  for k in (rng.randrange(30), rng.randrange(30))]
+        blank = rng.choice([" ", "\t"])
+        lines = [s + blank + rest for s in stamps]
+        assert [_STAMP.match(x.encode()).end() for x in lines] == [len(s) for s in stamps]
+        assert find_versions(lines[0]) == find_versions(lines[1]), lines
+
+
+def test_versions_behind_ci_stamps_are_those_of_every_line_read() -> None:
+    import random
+
+    from kb_engine.versions import find_versions
+
+    rng = random.Random(4)
+    lines = []
+    for k in range(3000):
+        rest = rng.choice(_VERSION_RESTS)
+        lines.append(f"2026-11-28T10:00:{k % 60:02d}.{k:07d}Z {rest}" if k % 3 else rest)
+    text = "\n".join(lines)
+    expected: dict[str, str] = {}
+    for line in lines:
+        find_versions(line, expected)
+    assert scan_text(bundled().compiled, text).versions == expected
+    assert expected  # the test reads versions at all
