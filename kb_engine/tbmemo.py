@@ -12,15 +12,28 @@ the block stops before that line and the line must only pass the parser's own te
 its second (most logs never repeat one: they pay a byte copy per traceback, not a copy
 of its objects). Bounded: blocks of at most 64 KiB, a few per header, and the memo
 starts over past 8 MB.
+
+A traceback whose every line carries a log prefix (a CI runner's time stamp) never
+repeats byte for byte. The parser strips from each line what matches the header's
+prefix with any digits (``log_prefix``), and reads only whether it matched and what
+follows. So such blocks are compared with that prefix made a NUL on each line (one
+``re.sub`` in C, the prefix as a bytes pattern): equal forms give the parser the same
+lines. The bytes pattern matches where the parser's matches, and where the parser's
+matches further (a Unicode digit or space), it does so by what follows: equal in equal
+forms. A block holding a NUL byte is not kept.
 """
 
 from __future__ import annotations
+
+import re
+from functools import lru_cache
 
 from .tracebacks import (
     Frame,
     ParsedException,
     Traceback,
     ends_after_exception,
+    log_prefix,
     parse_traceback_at,
 )
 from .windows import WindowLines
@@ -36,10 +49,11 @@ class Block:
     traceback, its lines counted from the header's. ``plan`` is the caller's: what it
     derived from that traceback once, for every copy (kb_engine.tbmatch)."""
 
-    __slots__ = ("data", "lines", "plan", "record_end", "tb")
+    __slots__ = ("data", "lines", "plan", "prefixed", "record_end", "tb")
 
-    def __init__(self, data: bytes, lines: int, record_end: bool) -> None:
-        self.data = data
+    def __init__(self, data: bytes, lines: int, record_end: bool, prefixed: bool) -> None:
+        self.data = data  # the lines' bytes, each line's log prefix made a NUL if prefixed
+        self.prefixed = prefixed
         self.lines = lines  # how many lines data holds (each with its newline)
         self.record_end = record_end  # the line after data must pass ends_after_exception
         self.tb: Traceback | None = _PENDING  # at line 0 once known
@@ -48,7 +62,8 @@ class Block:
 
 class TracebackMemo:
     def __init__(self) -> None:
-        self._by_head: dict[bytes, list[Block]] = {}  # header line bytes -> its blocks
+        # header line bytes (prefix made a NUL, after the pattern) -> its blocks
+        self._by_head: dict[bytes | tuple[str, bytes], list[Block]] = {}
         self._bytes = 0
 
     def parse(self, lines: WindowLines, start: int) -> tuple[Traceback | None, Block | None]:
@@ -57,14 +72,20 @@ class TracebackMemo:
         traceback is the block's own, shared by every copy, its lines counted from 0
         (``moved(tb, start)`` gives the window's)."""
         head = lines.raw(start)
+        prefix = log_prefix(lines[start])
+        key: bytes | tuple[str, bytes] = head
+        if prefix is not None:
+            if b"\0" in head:
+                return parse_traceback_at(lines, start)[0], None
+            key = (prefix.pattern, _nul_prefixes(prefix.pattern, head))
         block = None
-        for candidate in self._by_head.get(head, ()):
-            if lines.window.startswith(candidate.data, lines.start(start)):
-                after = start + candidate.lines
-                if not candidate.record_end or (
-                        after < len(lines) and ends_after_exception(lines[after])):
-                    block = candidate
-                    break
+        for candidate in self._by_head.get(key, ()):
+            after = start + candidate.lines
+            if self._same(candidate, lines, start, after, prefix) and (
+                    not candidate.record_end or (
+                        after < len(lines) and ends_after_exception(lines[after], prefix))):
+                block = candidate
+                break
         if block is not None and block.tb is not _PENDING:
             return block.tb, block
         tb, stop, record_end = parse_traceback_at(lines, start)
@@ -73,22 +94,55 @@ class TracebackMemo:
         elif 0 <= stop < len(lines) - 1:  # the block ends with a whole line
             # The ending line belongs to the block unless only its kind matters.
             end_line = stop if record_end else stop + 1
-            self._first_sighting(head, lines, start, end_line, record_end)
+            self._first_sighting(key, lines, start, end_line, record_end, prefix)
         return tb, None
 
-    def _first_sighting(self, head: bytes, lines: WindowLines, start: int, end_line: int,
-                        record_end: bool) -> None:
+    @staticmethod
+    def _same(block: Block, lines: WindowLines, start: int, after: int,
+              prefix: re.Pattern[str] | None) -> bool:
+        """Whether lines start..after - 1 are the block (its form, if prefixed)."""
+        if prefix is None:
+            return lines.window.startswith(block.data, lines.start(start))
+        if after >= len(lines):
+            return False
+        at, end = lines.start(start), lines.start(after)
+        data = lines.window[at:end]
+        return (end - at <= _BLOCK_MAX and b"\0" not in data
+                and _nul_prefixes(prefix.pattern, data) == block.data)
+
+    def _first_sighting(self, key: bytes | tuple[str, bytes], lines: WindowLines, start: int,
+                        end_line: int, record_end: bool, prefix: re.Pattern[str] | None,
+                        ) -> None:
         at, end = lines.start(start), lines.start(end_line)  # lines start..end_line - 1
         if end - at > _BLOCK_MAX:
             return
-        if self._bytes + end - at > _MEMO_BYTES:
+        data = lines.window[at:end]
+        if prefix is not None:
+            if b"\0" in data:
+                return
+            data = _nul_prefixes(prefix.pattern, data)
+        if self._bytes + len(data) > _MEMO_BYTES:
             self._by_head.clear()
             self._bytes = 0
-        blocks = self._by_head.setdefault(head, [])
+        blocks = self._by_head.setdefault(key, [])
         if len(blocks) >= _PER_HEAD:
             self._bytes -= len(blocks.pop(0).data)
-        blocks.append(Block(lines.window[at:end], end_line - start, record_end))
-        self._bytes += end - at
+        blocks.append(Block(data, end_line - start, record_end, prefix is not None))
+        self._bytes += len(data)
+
+
+@lru_cache(maxsize=64)
+def _prefix_bytes(pattern: str) -> re.Pattern[bytes]:
+    # "^" at every line start in MULTILINE; \d and \s ASCII in bytes. The parser's pattern
+    # ends in \s?, which a line's text ends before its newline: here it must not take the
+    # newline (two lines would become one form).
+    assert pattern.endswith(r"\s?")
+    return re.compile(pattern[:-3].encode("utf-8") + rb"[^\S\n]?", re.MULTILINE)
+
+
+def _nul_prefixes(pattern: str, data: bytes) -> bytes:
+    """``data`` with each line's log prefix (``pattern``, the parser's) made a NUL."""
+    return _prefix_bytes(pattern).sub(b"\0", data)
 
 
 def moved(tb: Traceback, delta: int) -> Traceback:

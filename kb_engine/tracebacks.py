@@ -167,10 +167,26 @@ def parse_traceback(lines: Lines, start: int) -> Traceback | None:
     return parse_traceback_at(lines, start)[0]
 
 
-def ends_after_exception(text: str) -> bool:
+def log_prefix(head: str) -> re.Pattern[str] | None:
+    """What the parser strips from each line of the traceback headed by ``head`` (its log
+    prefix, any digits); None without one, and for a group."""
+    pos = head.find(HEADER)
+    if pos < 0 or GROUP_HEADER in head:
+        return None
+    return _prefix_shape(head[:pos])
+
+
+def ends_after_exception(text: str, prefix: re.Pattern[str] | None = None) -> bool:
     """Whether ``text`` ends a traceback whose last line was its exception's (or a line of
-    that message), when the traceback has no log prefix and no exception group: what the
-    parser's AFTER_EXC state does with a line starting a new record (``record_end``)."""
+    that message), when the traceback has no exception group and ``prefix`` as its log
+    prefix: what the parser's AFTER_EXC state does with a line starting a new record
+    (``record_end``). A line without the prefix gives False (the parser would stop there
+    too, but for another reason)."""
+    if prefix is not None:
+        m = prefix.match(text)
+        if m is None:
+            return False
+        text = text[m.end():]
     stripped = text.strip()
     return (bool(stripped) and not stripped.endswith(HEADER)
             and stripped not in (_CAUSE, _CONTEXT) and bool(_RECORD_START.match(stripped)))
@@ -181,7 +197,9 @@ def parse_traceback_at(lines: Lines, start: int) -> tuple[Traceback | None, int,
     stopped: the index of the line that ended it, or -1 when the lines ran out first (or
     the header is none). The result depends on ``lines[start:stop + 1]`` alone; with
     ``record_end`` (the third value) on ``lines[start:stop]`` and on line ``stop`` only
-    through ``ends_after_exception`` (a crash loop's next record differs in its time).
+    through ``ends_after_exception`` with the header's ``log_prefix`` (a crash loop's next
+    record differs in its time). Of each line the parser reads only whether it starts
+    with that prefix and what follows it.
 
     One pass over the lines, one line at a time: each line loses the log prefix seen on
     the header (a line without it is ``ok=False``) and, inside an exception group, its
@@ -271,7 +289,7 @@ def parse_traceback_at(lines: Lines, start: int) -> tuple[Traceback | None, int,
             elif not stripped:
                 state = between
             elif _RECORD_START.match(stripped):
-                record_end = prefix is None and not group_depth  # ends_after_exception
+                record_end = not group_depth  # ends_after_exception; ok is True here
                 break
             elif (prefix is None and not ok) or _NOT_DETAIL.match(stripped):
                 break
@@ -302,15 +320,6 @@ def parse_traceback_at(lines: Lines, start: int) -> tuple[Traceback | None, int,
         return None, i, False
     tb.last_line = last
     return tb, i, record_end
-
-
-def _is_caret(stripped: str) -> bool:
-    return bool(stripped) and not stripped.strip("^~ ")
-
-
-def _frame(m: re.Match[str], i: int) -> Frame:
-    path, lineno, func = m.group("file", "line", "func")
-    return Frame(path, int(lineno), func, module_of(path), i)
 
 
 # What a line says, by its text: tracebacks repeat their frame and exception lines (a
@@ -380,9 +389,10 @@ def parse_bare_syntax_error(lines: Lines, exc_line: int) -> Traceback | None:
         return None
     m = _FRAME.match(lines[start])
     assert m is not None
-    frame = _frame(m, start)
+    path, lineno, func = m.group("file", "line", "func")
     code = [lines[j].strip() for j in range(start + 1, exc_line) if lines[j].strip()]
-    frame.code = next((c for c in code if not _is_caret(c)), None)
+    frame = Frame(path, int(lineno), func, module_of(path), start,
+                  next((c for c in code if c.strip("^~ ")), None))  # the first not a caret
     exc = _exception(lines[exc_line].strip(), exc_line, [frame], None, 0)
     if exc is None or not exc.syntax:
         return None

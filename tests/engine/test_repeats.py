@@ -212,7 +212,7 @@ def test_a_stamped_line_names_what_its_rest_names_behind_any_stamp() -> None:
         rest = rng.choice(_VERSION_RESTS)
         if rng.random() < 0.5:
             rest = rng.choice(_VERSION_RESTS) + rng.choice([" ", "", "\t"]) + rest
-        stamps = ["".join([rng.choice("0123456789")] + rng.choices("0123456789:.TZ+-", k=k))
+        stamps = ["".join([rng.choice("0123456789"), *rng.choices("0123456789:.TZ+-", k=k)])
                   for k in (rng.randrange(30), rng.randrange(30))]
         blank = rng.choice([" ", "\t"])
         lines = [s + blank + rest for s in stamps]
@@ -236,3 +236,80 @@ def test_versions_behind_ci_stamps_are_those_of_every_line_read() -> None:
         find_versions(line, expected)
     assert scan_text(bundled().compiled, text).versions == expected
     assert expected  # the test reads versions at all
+
+
+def _ci_stamped(text: str, seed: int) -> str:
+    """``text`` as a CI runner stores it: every line behind its own time stamp."""
+    import random
+
+    rng = random.Random(seed)
+    return "\n".join(f"2026-11-28T10:{k // 60 % 60:02d}:{k % 60:02d}.{rng.randrange(10**7):07d}Z"
+                     f" {line}" for k, line in enumerate(text.split("\n")))
+
+
+def test_the_memo_changes_no_answer_on_any_stamped_sample_repeated(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [p.read_text(errors="replace") for p in sample_inputs()]
+    texts = [t for t in texts if "Traceback" in t]
+    for n, text in enumerate(texts):
+        stamped = "\n".join(_ci_stamped(text, 3 * n + k) for k in range(3))
+        with_memo, without = _reports(bundled(), stamped, monkeypatch)
+        assert with_memo == without
+    everything = "\n".join(_ci_stamped(t, n) for n, t in enumerate(texts))
+    with_memo, without = _reports(bundled(), everything, monkeypatch)
+    assert with_memo == without
+
+
+def test_a_stamped_crash_loop_is_parsed_twice_and_copied_after(
+        rules: RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed: list[int] = []
+
+    def counted(lines: WindowLines, start: int) -> object:
+        parsed.append(start)
+        return parse_traceback_at(lines, start)
+
+    monkeypatch.setattr("kb_engine.tbmemo.parse_traceback_at", counted)
+    text = _ci_stamped("\n".join(_traceback(n) for n in range(100)), 1)
+    scan = Scanner(rules.compiled)
+    scan.scan([text.encode()])
+    assert parsed == [1, 8, 99 * 7 + 1]
+    assert scan.result().sig_hits[0].count == 100
+
+
+def test_stamped_blocks_are_reused_only_where_the_parser_reads_the_same_lines(
+        rules: RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each variant differs from the plain stamped traceback in what a prefix-blind memo
+    # (or one whose pattern took a newline or a Unicode digit) would miss.
+    base = _traceback(1).split("\n")
+
+    def stamped(k: int, line: str, stamp: str = "") -> str:
+        return (stamp or f"2026-11-28T10:00:{k:02d}.{k * 7919 % 10**7:07d}Z") + " " + line
+
+    plain = [stamped(k, line) for k, line in enumerate(base)]
+    variants = [
+        plain,
+        [*plain[:4], base[4], *plain[5:]],  # a frame line without its stamp
+        [*plain[:3], stamped(3, "")[:-1], *plain[3:]],  # a stamp alone on its line
+        [*plain[:6], stamped(6, base[6], "2026-11-28T10:00:06Z")],  # another stamp shape
+        [*plain[:6], stamped(6, base[6]).replace("Z ", "Z\xa0")],  # a no-break space
+        [*plain[:6], stamped(6, "٣" + base[6])],  # an Arabic-Indic digit after it
+        [*plain[:6], stamped(6, base[6]).replace("Z ", "Z+01:00 ")],  # a zone after it
+        [*plain[:6], stamped(6, base[6] + "\x00")],  # a NUL byte
+        [*plain[:6], stamped(6, base[6]), stamped(7, "  while serving /orders")],
+        [*plain[:6], stamped(6, base[6]), "  while serving /orders"],  # unstamped detail
+    ]
+    for first in range(len(variants)):
+        order = [first] * 3 + [n % len(variants) for n in range(4 * len(variants))]
+        text = "\n".join("\n".join(variants[v]) for v in order)
+        with_memo, without = _reports(rules, text, monkeypatch)
+        assert with_memo == without, first
+
+
+def test_prefix_forms_keep_every_line_apart() -> None:
+    from kb_engine.tbmemo import _nul_prefixes
+    from kb_engine.tracebacks import log_prefix
+
+    prefix = log_prefix("2026-11-28T10:00:00.0000001Z Traceback (most recent call last):")
+    assert prefix is not None
+    data = b"2026-11-28T10:00:00.1Z\n2026-11-28T10:00:00.2Z \n\n2026-11-28T10:00:00.3Z x\n"
+    assert _nul_prefixes(prefix.pattern, data) == b"\0\n\0\n\n\0x\n"
