@@ -189,8 +189,18 @@ class Scanner(Recorder):
                     continue
                 exact = self.use_prefilter and pid in rules.prefilter.exact_pids
                 anywhere = exact and pid in rules.prefilter.exact_any_pids
+                if (exact and sig.kind == "regex" and lines.lines_fit
+                        and (anywhere or lines.is_ascii)):
+                    self._exact_hits(sig, sorted(locals_), base, lines)
+                    continue
+                key = (sig.sid, probe.sub)  # a "lines" signature's hits of this pattern
+                hits = self.line_hits.get(key) if sig.kind != "regex" else None
+                room = (MAX_LINE_HITS - len(hits or ()) - self.kept.line_hits.get(key, 0)
+                        if sig.kind != "regex" else 0)
                 test = None  # compiled on first need: exact probes may never need RE2
                 for local, offset in sorted(locals_.items()):
+                    if sig.kind != "regex" and room <= 0:
+                        break  # past the cap a "lines" hit records nothing: not confirmed
                     raw = lines.raw(local)
                     if not (exact and (anywhere or raw.isascii())
                             and offset - lines.start(local) < MAX_LINE_BYTES):
@@ -200,17 +210,26 @@ class Scanner(Recorder):
                             test = bytes_tester(sig.patterns[probe.sub], sig.ignore_case)
                         if not test(raw):
                             continue
-                    line = lines[local]
                     if sig.kind == "regex":
-                        self._regex_hit(sig, base + local, line)
+                        self._regex_hit(sig, base + local, lines[local])
                     else:
-                        key = (sig.sid, probe.sub)
-                        hits = self.line_hits.setdefault(key, [])
-                        if len(hits) + self.kept.line_hits.get(key, 0) < MAX_LINE_HITS:
-                            hits.append(base + local)
-                            self.line_text[base + local] = line[:MAX_EVIDENCE_TEXT]
+                        if hits is None:
+                            hits = self.line_hits[key] = []
+                        hits.append(base + local)
+                        self.line_text[base + local] = lines[local][:MAX_EVIDENCE_TEXT]
+                        room -= 1
             except Exception as exc:  # a broken rule must not take the diagnosis down
                 self._fail(sig, exc)
+
+    def _exact_hits(self, sig: Sig, where: list[int], base: int, lines: WindowLines) -> None:
+        """Hits of a probe whose every prefilter hit on these lines is a match (ASCII, or
+        any line, and none cut at MAX_LINE_BYTES): nothing to confirm, and once the
+        signature keeps no more hits the rest are only counted, none decoded."""
+        for n, local in enumerate(where):
+            if self._counted_only(sig.sid):  # this one counted; the others too, at once
+                self.sig_hits[sig.sid].count += len(where) - n - 1
+                return
+            self._regex_hit(sig, base + local, lines[local])
 
     def _exception_line(self, sig: Sig, lineno: int, line: str) -> None:
         m = _EXC_ON_LINE.search(line.rstrip())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Iterator
+from functools import cached_property
 
 from .cleanup import clean_bytes
 from .tracebacks import HEADER
@@ -161,6 +162,18 @@ class WindowLines:
 
     def __len__(self) -> int:
         return self.n
+
+    @cached_property
+    def is_ascii(self) -> bool:
+        return self.window.isascii()
+
+    @cached_property
+    def lines_fit(self) -> bool:
+        """Whether no line is longer than MAX_LINE_BYTES: every aligned half-cap stretch
+        holds a newline (so no two newlines are a cap apart), one find per stretch."""
+        half, find = MAX_LINE_BYTES // 2, self.window.find
+        return all(find(b"\n", i, i + half) >= 0
+                   for i in range(0, len(self.window) - half + 1, half))
 
     def _found(self, idx: int) -> int | None:
         """The line's start if found already or one search back from a known offset."""

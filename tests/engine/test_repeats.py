@@ -313,3 +313,57 @@ def test_prefix_forms_keep_every_line_apart() -> None:
     assert prefix is not None
     data = b"2026-11-28T10:00:00.1Z\n2026-11-28T10:00:00.2Z \n\n2026-11-28T10:00:00.3Z x\n"
     assert _nul_prefixes(prefix.pattern, data) == b"\0\n\0\n\n\0x\n"
+
+
+_DENSE_PAGE = """\
+id: dense
+title: Lines a busy log repeats
+summary: Fixture page for signatures past their caps.
+causes:
+  - id: pool
+    title: The pool is exhausted
+    explanation: Every request waits for a connection and gives up.
+    signatures:
+      - {kind: regex, pattern: 'QueuePool limit of size \\d+ overflow', weight: 0.6}
+      - kind: lines
+        patterns: ['site-packages/sqlalchemy/', 'in run_endpoint_function$']
+        window: 5
+        weight: 0.3
+    fix: [Return connections to the pool.]
+    verify: [No more timeouts.]
+"""
+
+
+@pytest.mark.parametrize("extra", ["", "caf\u00e9 ", "x" * (70 * 1024)],
+                         ids=["ascii", "non-ascii", "long-line"])
+def test_signatures_past_their_caps_give_the_answers_of_confirming_every_line(
+        tmp_path: Path, extra: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # ASCII windows with short lines take the path that confirms nothing and counts the
+    # rest at once; a non-ASCII character or a line past MAX_LINE_BYTES takes the other.
+    (tmp_path / "dense.yaml").write_text(_DENSE_PAGE)
+    pages, errors = collect([tmp_path])
+    assert not errors
+    ruleset = RuleSet(compile_pages(pages))
+    block = ['  File "/venv/site-packages/sqlalchemy/pool.py", line 9, in get',
+             '  File "/venv/site-packages/fastapi/routing.py", line 5, in run_endpoint_function',
+             "sqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 10 reached"]
+    text = "\n".join(f"{n} {extra if n == 77 else ''}{line}"
+                     for n in range(5 * MAX_HITS_PER_SIG) for line in block)
+    fast = scan_text(ruleset.compiled, text)
+    slow = scan_text(ruleset.compiled, text, use_prefilter=False)
+    assert {k: (v.count, v.hits) for k, v in fast.sig_hits.items()} == {
+        k: (v.count, v.hits) for k, v in slow.sig_hits.items()}
+    assert {s.sid: s.kind for s in ruleset.compiled.sigs if fast.sig_hits.get(s.sid)} == {
+        0: "regex", 1: "lines"}
+    # signatures see a line's first MAX_LINE_BYTES: past them the long line's match is lost
+    assert fast.sig_hits[0].count == 5 * MAX_HITS_PER_SIG - (len(extra) > 65536)
+    explained = [ruleset.diagnose(text, explain=True, use_prefilter=p).to_dict(explain=True)
+                 for p in (True, False)]
+    assert explained[0] == explained[1]
+    # A "lines" pattern keeps its first MAX_LINE_HITS lines and confirms none after them.
+    monkeypatch.setattr("kb_engine.matcher.MAX_LINE_HITS", 7)
+    for use_prefilter in (True, False):
+        scanner = Scanner(ruleset.compiled, use_prefilter=use_prefilter)
+        scanner.feed([text.encode()])
+        assert {k: v for k, v in scanner.line_hits.items()} == {
+            (1, 0): [3 * n for n in range(7)], (1, 1): [3 * n + 1 for n in range(7)]}
