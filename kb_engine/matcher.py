@@ -92,7 +92,7 @@ class Scanner(Recorder):
             first, last = tb.first_line, tb.last_line
             if block is not None:  # a copy: the block's traceback, lines from 0
                 first, last = first + local, last + local
-                if not block.prefixed:  # its lines are those read before, byte for byte
+                if block.same_versions:  # its lines name what lines read before named
                     copies.append((first, last))
                 self._add_copy(tb, block, local, base, lines)
             else:

@@ -17,10 +17,12 @@ A traceback whose every line carries a log prefix (a CI runner's time stamp) nev
 repeats byte for byte. The parser strips from each line what matches the header's
 prefix with any digits (``log_prefix``), and reads only whether it matched and what
 follows. So such blocks are compared with that prefix made a NUL on each line (one
-``re.sub`` in C, the prefix as a bytes pattern): equal forms give the parser the same
-lines. The bytes pattern matches where the parser's matches, and where the parser's
-matches further (a Unicode digit or space), it does so by what follows: equal in equal
-forms. A block holding a NUL byte is not kept.
+``re.sub`` in C, the prefix as a bytes pattern, the blank after it left in the form):
+equal forms give the parser the same lines. The bytes pattern matches where the parser's
+matches, and where the parser's matches further (a Unicode digit or space), it does so by
+what follows: equal in equal forms. A block holding a NUL byte is not kept. The version
+reader may skip a copy's lines only when no prefix can be part of a version
+(``Block.same_versions``).
 """
 
 from __future__ import annotations
@@ -49,11 +51,12 @@ class Block:
     traceback, its lines counted from the header's. ``plan`` is the caller's: what it
     derived from that traceback once, for every copy (kb_engine.tbmatch)."""
 
-    __slots__ = ("data", "lines", "plan", "prefixed", "record_end", "tb")
+    __slots__ = ("data", "lines", "plan", "record_end", "same_versions", "tb")
 
-    def __init__(self, data: bytes, lines: int, record_end: bool, prefixed: bool) -> None:
+    def __init__(self, data: bytes, lines: int, record_end: bool, same_versions: bool) -> None:
         self.data = data  # the lines' bytes, each line's log prefix made a NUL if prefixed
-        self.prefixed = prefixed
+        # whether a copy's lines name the versions this block's lines named (_versions_same)
+        self.same_versions = same_versions
         self.lines = lines  # how many lines data holds (each with its newline)
         self.record_end = record_end  # the line after data must pass ends_after_exception
         self.tb: Traceback | None = _PENDING  # at line 0 once known
@@ -127,17 +130,35 @@ class TracebackMemo:
         blocks = self._by_head.setdefault(key, [])
         if len(blocks) >= _PER_HEAD:
             self._bytes -= len(blocks.pop(0).data)
-        blocks.append(Block(data, end_line - start, record_end, prefix is not None))
+        blocks.append(Block(data, end_line - start, record_end,
+                            prefix is None or _versions_same(prefix.pattern, data)))
         self._bytes += len(data)
 
 
 @lru_cache(maxsize=64)
 def _prefix_bytes(pattern: str) -> re.Pattern[bytes]:
-    # "^" at every line start in MULTILINE; \d and \s ASCII in bytes. The parser's pattern
-    # ends in \s?, which a line's text ends before its newline: here it must not take the
-    # newline (two lines would become one form).
+    # "^" at every line start in MULTILINE; \d ASCII in bytes. The parser's pattern ends in
+    # \s?, left out here: the blank stays in the form (the parser takes it from there, and
+    # a newline must never be taken: two lines would become one form).
     assert pattern.endswith(r"\s?")
-    return re.compile(pattern[:-3].encode("utf-8") + rb"[^\S\n]?", re.MULTILINE)
+    return re.compile(pattern[:-3].encode("utf-8"), re.MULTILINE)
+
+
+# A prefix of digits, ":", ".", "-", "+", T and Z, digits first (a CI runner's stamp).
+_STAMP_SHAPE = re.compile(r"\^\\d\+(?:\\d\+|\\?[:.TZ+-])*")
+
+
+def _versions_same(pattern: str, form: bytes) -> bool:
+    """Whether every block of this form names the versions this one does: each prefix is
+    a digit-led stamp (``pattern``, the parser's, of digits and ``:.-+TZ`` only) followed
+    by a blank, so the version patterns see none of it (kb_engine.matcher._STAMP); the
+    other bytes are the same in every block of the form."""
+    return (_STAMP_SHAPE.fullmatch(pattern[:-3]) is not None
+            and all(form[k + 1:k + 2] in (b" ", b"\t") for k in _nuls(form)))
+
+
+def _nuls(data: bytes) -> list[int]:
+    return [m.start() for m in re.finditer(b"\0", data)]
 
 
 def _nul_prefixes(pattern: str, data: bytes) -> bytes:

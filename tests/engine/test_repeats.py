@@ -312,7 +312,7 @@ def test_prefix_forms_keep_every_line_apart() -> None:
     prefix = log_prefix("2026-11-28T10:00:00.0000001Z Traceback (most recent call last):")
     assert prefix is not None
     data = b"2026-11-28T10:00:00.1Z\n2026-11-28T10:00:00.2Z \n\n2026-11-28T10:00:00.3Z x\n"
-    assert _nul_prefixes(prefix.pattern, data) == b"\0\n\0\n\n\0x\n"
+    assert _nul_prefixes(prefix.pattern, data) == b"\0\n\0 \n\n\0 x\n"
 
 
 _DENSE_PAGE = """\
@@ -367,3 +367,33 @@ def test_signatures_past_their_caps_give_the_answers_of_confirming_every_line(
         scanner.feed([text.encode()])
         assert {k: v for k, v in scanner.line_hits.items()} == {
             (1, 0): [3 * n for n in range(7)], (1, 1): [3 * n + 1 for n in range(7)]}
+
+
+@pytest.mark.parametrize(("prefix", "glued"), [("2026-11-28T10:00:00.{n:07d}Z ", True),
+                                               ("pkg{n}-1.0.dist-info ", False)])
+def test_versions_in_prefixed_copies_are_read_unless_the_prefix_cannot_name_one(
+        rules: RuleSet, monkeypatch: pytest.MonkeyPatch, prefix: str, glued: bool) -> None:
+    # A message line glued to a CI stamp, or a prefix that is a version source itself:
+    # the lines of copies name new packages (the prefix's digits are part of the name).
+    def block(n: int) -> list[str]:
+        lines = _traceback(n).split("\n")[1:]
+        lines.append("x7-1.0.dist-info")  # the message goes on (glued to a stamp)
+        lines.append(f"2026-11-28 10:00:{n % 60:02d} INFO next")  # a new record
+        return lines
+
+    lines = [line for n in range(40) for line in block(n)]
+    text = "\n".join((prefix.format(n=k).rstrip() if glued and line.startswith("x7") else
+                      prefix.format(n=k)) + line for k, line in enumerate(lines))
+    with_memo, without = _reports(rules, text, monkeypatch)
+    assert with_memo == without
+    names = with_memo[0]["input"]["versions"]  # type: ignore[index]
+    assert len(names) >= 40, names  # one per copy at least: each was read
+    parsed: list[int] = []
+
+    def counted(lines: WindowLines, start: int) -> object:
+        parsed.append(start)
+        return parse_traceback_at(lines, start)
+
+    monkeypatch.setattr("kb_engine.tbmemo.parse_traceback_at", counted)
+    scan_text(rules.compiled, text)
+    assert len(parsed) < 10  # the copies came from the memo
