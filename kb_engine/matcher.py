@@ -50,8 +50,9 @@ _SEEN_MAX, _SEEN_BYTES = 4096, 1024
 # Behind such a stamp and its blank, a line names what its rest names behind any other
 # stamp: a version pattern starting inside the stamp would have to run on through the
 # blank (``==`` and ``.dist-info`` come after names without blanks), the others start
-# with letters or "/" (Python, Successfully installed, /pythonX.Y/), and a stamped line is
-# never a freeze line. So such lines are known by their rest (kb_engine.versions).
+# with letters or "/" (Python, Successfully installed, /pythonX.Y/), and a freeze line is
+# read behind any such stamp alike. So such lines are known by their rest
+# (kb_engine.versions).
 _STAMP = re.compile(rb"[0-9][0-9:.TZ+-]*(?=[ \t])")
 _EXC_ON_LINE = re.compile(
     r"(?:^|[\s:(\[\"'=|])((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?:: ?(.*))?$"

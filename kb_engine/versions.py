@@ -16,10 +16,16 @@ def canonicalize_name(name: str) -> str:
     """PEP 503 normalised name (same as packaging's, without importing it at start-up)."""
     return _CANON.sub("-", name).lower()
 
-_FREEZE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)==(\d[\w.+!-]*)\s*$", re.MULTILINE)
+# ``pip freeze`` lines, also behind a CI runner's stamp (GitHub Actions: "2026-11-28T10:00:
+# 00.1234567Z requests==2.31.0"). A stamp is digits and :.-+TZ, digit-led, then blanks: no
+# other pattern here can start inside it and run through them, so a stamped line names
+# what its rest names (kb_engine.matcher remembers version lines by that rest).
+_STAMPED = r"(?:[0-9][0-9:.TZ+-]*[ \t]+)?"
+_FREEZE = re.compile(r"^\s*" + _STAMPED + r"([A-Za-z0-9][A-Za-z0-9._-]*)==(\d[\w.+!-]*)\s*$",
+                     re.MULTILINE)
 # The same for one line: ``re`` tries a MULTILINE ``^`` at every position of the text (10 us
 # on a 1 KB line of "==" noise), ``match`` only at its start.
-_FREEZE_LINE = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)==(\d[\w.+!-]*)\s*$")
+_FREEZE_LINE = re.compile(r"\s*" + _STAMPED + r"([A-Za-z0-9][A-Za-z0-9._-]*)==(\d[\w.+!-]*)\s*$")
 _INSTALLED = re.compile(r"Successfully installed ((?:[\w.-]+-\d[\w.+!]*\s*)+)")
 _DIST_INFO = re.compile(r"\b([A-Za-z0-9][A-Za-z0-9._]*?)-(\d[\w.+!]*?)\.dist-info\b")
 _SITE_PY = re.compile(r"/python(3\.\d{1,2})/(?:site|dist)-packages/")

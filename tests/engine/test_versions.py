@@ -30,9 +30,24 @@ def test_a_single_line_reads_as_it_does_inside_a_multi_line_text() -> None:
     # matcher hands over single lines, so both must agree on each line.
     lines = ["requests==2.31.0", "  Flask_Login==0.6.3  ", "ERROR " * 50 + "== " * 30,
              "x==1 y==2", "pkg==", "==1.0", "a.b-c==1.0rc1+local", "\tzope.interface==6.0\t",
-             "redis==5.0.1 # pinned", "name== 1.0"]
+             "redis==5.0.1 # pinned", "name== 1.0",
+             "2026-11-28T10:00:00.1234567Z requests==2.31.0", "12:00:01\t  x==1.0",
+             "2026-11-28 10:00:00 requests==1.0", "2026-11-28T10:00:00Zrequests==1.0",
+             "1.2.3==4", "1 2 x==1"]
     for line in lines:
         assert find_versions(line) == find_versions(f"{line}\nother text\n"), line
     assert find_versions(lines[1]) == {"flask-login": "0.6.3"}
     assert find_versions(lines[2]) == {}
     assert find_versions(lines[6]) == {"a-b-c": "1.0rc1+local"}
+
+
+def test_a_freeze_line_behind_a_ci_stamp_is_read() -> None:
+    # GitHub Actions stamps every line of a job's log, pip freeze output included.
+    assert find_versions("2026-11-28T10:00:00.1234567Z requests==2.31.0") == {
+        "requests": "2.31.0"}
+    assert find_versions("2026-11-28T10:00:00.1234567Z  SQLAlchemy==2.0.30  ") == {
+        "sqlalchemy": "2.0.30"}
+    # only a stamp and its blanks: a date and a time, a glued name, two stamps are not one
+    assert find_versions("2026-11-28 10:00:00 requests==1.0") == {}
+    assert find_versions("2026-11-28T10:00:00Zrequests==1.0") == {}
+    assert find_versions("ERROR 2026 requests==1.0") == {}
