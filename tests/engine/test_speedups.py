@@ -308,3 +308,22 @@ def test_the_c_hit_buffer_refuses_bad_input_as_python_would() -> None:
             one.number(b"abc", [(1,), (2,), (3,)], {}, 0, 0)
     with pytest.raises(TypeError, match="dicts"):  # C checks what Python would index
         buf.number(b"abc", [(1,)] * 6, {1: [0]}, 0, 0)  # type: ignore[dict-item]
+
+
+def test_the_sdist_carries_every_file_the_c_modules_include(tmp_path: Path) -> None:
+    """An sdist without a header builds neither module, silently (they are optional)."""
+    import subprocess
+    import sys
+    import tarfile
+
+    wanted = {f"kb_engine/{name}" for c in (ROOT / "kb_engine").glob("*.c")
+              for name in re.findall(r'#include "([^"]+)"', c.read_text())}
+    assert wanted == {"kb_engine/newlines.h"}
+    # A fresh egg-info: setuptools would otherwise reuse the checkout's file list.
+    subprocess.run([sys.executable, "setup.py", "-q", "egg_info", "--egg-base", str(tmp_path),
+                    "sdist", "--dist-dir", str(tmp_path)],
+                   cwd=ROOT, check=True, capture_output=True, timeout=300)
+    (archive,) = tmp_path.glob("*.tar.gz")
+    with tarfile.open(archive) as tar:
+        shipped = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
+    assert wanted | {"kb_engine/_speedups.c", "kb_engine/_hitbuf.c", "setup.py"} <= shipped
