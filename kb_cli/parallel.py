@@ -73,20 +73,24 @@ def segments(fd: int, size: int) -> list[tuple[int, int]]:
     each a quarter of what is left, down to SEGMENT_BYTES. So there are few parts to hold
     until the merge, yet small ones at the end, where the two processes finish together."""
     cuts = [0]
-    search_from = 0
+    search_from = misses = 0
     while len(cuts) < MAX_SEGMENTS:
         step = max(min(SEGMENT_BYTES, size // 2), (size - cuts[-1]) // 4)  # >= 2 parts
         near = max(search_from, cuts[-1] + step)
         if near >= size:
             break
         found = _cut_near(fd, near, size)
-        if found is None:  # no safe place within 1 MB: look further on
-            search_from = near + SPLIT_SEARCH
+        if found is None:  # no safe place within 1 MB: look further on, twice as far
+            # each time in a row. A crash loop (a traceback every 20 lines) has no safe
+            # place at all: a search costs 30-40 ms a MB, and one per MB cost more than
+            # the whole scan of a 100 MB CI log.
+            search_from = near + (SPLIT_SEARCH << misses)
+            misses += 1
             continue
         if found >= size:
             break
         cuts.append(found)
-        search_from = 0
+        search_from = misses = 0
     cuts.append(size)
     return list(itertools.pairwise(cuts))
 

@@ -217,3 +217,28 @@ def test_a_cut_is_not_made_before_a_line_whose_marker_lies_past_the_short_read(
         monkeypatch.setattr(parallel, "_QUICK_AHEAD", parallel.SPLIT_SEARCH + 1)
         assert cut == parallel._cut_near(fh.fileno(), near, len(text))
     assert cut is not None and cut > start_long + len(long_line)
+
+
+def test_a_log_with_no_safe_place_to_cut_is_searched_a_few_times_not_once_a_mb(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A crash loop: a traceback after every 20 access lines, never the 48 clean lines a
+    # cut needs. Each failed search walks 1 MB line by line in Python.
+    block = ("2026-11-28T10:00:00Z ERROR request failed\nTraceback (most recent call last):\n"
+             '  File "app.py", line 1, in f\n    x()\nValueError: boom\n'
+             + "2026-11-28T10:00:00Z INFO GET /health 200\n" * 20)
+    path = tmp_path / "loop.log"
+    path.write_text(block * (24_000_000 // len(block)))
+    size = path.stat().st_size
+    searched: list[int] = []
+    real = parallel.safe_split
+
+    def counted(data: bytes, near: int, **kw: Any) -> int | None:
+        if len(data) > parallel.SPLIT_SEARCH:  # the 1 MB search (each first reads 64 KB)
+            searched.append(near)
+        return real(data, near, **kw)
+
+    monkeypatch.setattr(parallel, "safe_split", counted)
+    with path.open("rb") as fh:
+        assert parallel.segments(fh.fileno(), size) == [(0, size)]
+    assert 0 < len(searched) <= 6  # 24 MB: about log2(24) searches, not 18

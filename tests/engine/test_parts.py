@@ -149,3 +149,16 @@ def test_many_parts_over_every_cap_merge_to_the_whole_report_and_keep_little() -
     assert most_hits(loose) > 5 * MAX_HITS_PER_SIG
     assert rules().diagnose_parts(loose, explain=True).to_dict(explain=True) == \
         whole_scan.to_dict(explain=True)
+
+
+def test_the_one_marker_search_finds_what_a_test_per_marker_finds() -> None:
+    import random
+
+    from kb_engine import parts
+
+    rng = random.Random(9)
+    pieces = [*parts._UNSAFE, b"Trace", b"back", b"Err", b"or", b"File", b' "', b"+", b"-",
+              b"x", b" ", b"\xff", b"\\", b"(", b"|"]
+    for _ in range(5000):
+        line = b"".join(rng.choice(pieces) for _ in range(rng.randrange(6)))
+        assert parts._marked(line) == any(m in line for m in parts._UNSAFE), line
