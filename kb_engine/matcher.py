@@ -40,20 +40,12 @@ from .prefilter import Candidates
 from .regexes import bytes_tester
 from .tbmatch import Recorder, type_matches
 from .tracebacks import ParsedException, parse_bare_syntax_error
-from .versions import find_versions
+from .versions import STAMP, find_versions
 from .windows import MAX_LINE_BYTES, WindowLines, window_match, windows
 
 MAX_FOREIGN_BLOCKS = 1000
 # Version lines already read, kept if short: find_versions only adds what is new.
 _SEEN_MAX, _SEEN_BYTES = 4096, 1024
-# A CI runner's time stamp on every line (GitHub Actions: 2026-11-28T10:00:00.1234567Z).
-# Behind such a stamp and its blank, a line names what its rest names behind any other
-# stamp: a version pattern starting inside the stamp would have to run on through the
-# blank (``==`` and ``.dist-info`` come after names without blanks), the others start
-# with letters or "/" (Python, Successfully installed, /pythonX.Y/), and a freeze line is
-# read behind any such stamp alike. So such lines are known by their rest
-# (kb_engine.versions).
-_STAMP = re.compile(rb"[0-9][0-9:.TZ+-]*(?=[ \t])")
 _EXC_ON_LINE = re.compile(
     r"(?:^|[\s:(\[\"'=|])((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?:: ?(.*))?$"
 )
@@ -130,7 +122,7 @@ class Scanner(Recorder):
             if span < len(copies) and copies[span][0] <= local:
                 continue
             raw = lines.raw(local)
-            stamp = _STAMP.match(raw)
+            stamp = STAMP.match(raw)  # a stamped line names what its rest names
             key = raw if stamp is None else (raw[stamp.end():],)
             if key in seen:  # the same line again (a crash loop): it names nothing new
                 continue
@@ -194,13 +186,13 @@ class Scanner(Recorder):
                         and (anywhere or lines.is_ascii)):
                     self._exact_hits(sig, sorted(locals_), base, lines)
                     continue
-                key = (sig.sid, probe.sub)  # a "lines" signature's hits of this pattern
-                hits = self.line_hits.get(key) if sig.kind != "regex" else None
-                room = (MAX_LINE_HITS - len(hits or ()) - self.kept.line_hits.get(key, 0)
-                        if sig.kind != "regex" else 0)
+                # A "lines" signature keeps this pattern's first MAX_LINE_HITS lines only.
+                lines_kind, key = sig.kind != "regex", (sig.sid, probe.sub)
+                hits = self.line_hits.get(key)
+                room = MAX_LINE_HITS - len(hits or ()) - self.kept.line_hits.get(key, 0)
                 test = None  # compiled on first need: exact probes may never need RE2
                 for local, offset in sorted(locals_.items()):
-                    if sig.kind != "regex" and room <= 0:
+                    if lines_kind and room <= 0:
                         break  # past the cap a "lines" hit records nothing: not confirmed
                     raw = lines.raw(local)
                     if not (exact and (anywhere or raw.isascii())
@@ -211,7 +203,7 @@ class Scanner(Recorder):
                             test = bytes_tester(sig.patterns[probe.sub], sig.ignore_case)
                         if not test(raw):
                             continue
-                    if sig.kind == "regex":
+                    if not lines_kind:
                         self._regex_hit(sig, base + local, lines[local])
                     else:
                         if hits is None:

@@ -91,13 +91,16 @@ class Recorder:
         if block.plan is None:
             block.plan = self._plan(tb)
         self._hits_of(block.plan, at, base, lines)
-        if len(self.tracebacks) + self.kept.tracebacks < MAX_TRACEBACKS:
+        if self._keeps_tracebacks():
             self._keep(moved(tb, at), base, lines)
+
+    def _keeps_tracebacks(self) -> bool:
+        return len(self.tracebacks) + self.kept.tracebacks < MAX_TRACEBACKS
 
     def _keep(self, tb: Traceback, base: int, lines: WindowLines) -> None:
         first = tb.first_line
         shift_traceback(tb, base)
-        if len(self.tracebacks) + self.kept.tracebacks < MAX_TRACEBACKS:
+        if self._keeps_tracebacks():
             self.tracebacks.append(tb)
             for exc in tb.exceptions:
                 self.line_text[exc.line] = lines[exc.line - base][:MAX_EVIDENCE_TEXT]

@@ -144,21 +144,19 @@ def _prefix_bytes(pattern: str) -> re.Pattern[bytes]:
     return re.compile(pattern[:-3].encode("utf-8"), re.MULTILINE)
 
 
-# A prefix of digits, ":", ".", "-", "+", T and Z, digits first (a CI runner's stamp).
+# The parser's pattern for a prefix of digits, ":", ".", "-", "+", T and Z, digits first:
+# a CI runner's stamp (kb_engine.versions.STAMP).
 _STAMP_SHAPE = re.compile(r"\^\\d\+(?:\\d\+|\\?[:.TZ+-])*")
+_NUL_WITHOUT_BLANK = re.compile(b"\0(?![ \t])")
 
 
 def _versions_same(pattern: str, form: bytes) -> bool:
     """Whether every block of this form names the versions this one does: each prefix is
-    a digit-led stamp (``pattern``, the parser's, of digits and ``:.-+TZ`` only) followed
-    by a blank, so the version patterns see none of it (kb_engine.matcher._STAMP); the
-    other bytes are the same in every block of the form."""
+    a stamp (``pattern``, the parser's, of digits and ``:.-+TZ`` only) followed by a blank,
+    so a line names what its rest names (kb_engine.versions.STAMP); the other bytes are
+    the same in every block of the form."""
     return (_STAMP_SHAPE.fullmatch(pattern[:-3]) is not None
-            and all(form[k + 1:k + 2] in (b" ", b"\t") for k in _nuls(form)))
-
-
-def _nuls(data: bytes) -> list[int]:
-    return [m.start() for m in re.finditer(b"\0", data)]
+            and _NUL_WITHOUT_BLANK.search(form) is None)
 
 
 def _nul_prefixes(pattern: str, data: bytes) -> bytes:

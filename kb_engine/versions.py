@@ -16,11 +16,16 @@ def canonicalize_name(name: str) -> str:
     """PEP 503 normalised name (same as packaging's, without importing it at start-up)."""
     return _CANON.sub("-", name).lower()
 
-# ``pip freeze`` lines, also behind a CI runner's stamp (GitHub Actions: "2026-11-28T10:00:
-# 00.1234567Z requests==2.31.0"). A stamp is digits and :.-+TZ, digit-led, then blanks: no
-# other pattern here can start inside it and run through them, so a stamped line names
-# what its rest names (kb_engine.matcher remembers version lines by that rest).
-_STAMPED = r"(?:[0-9][0-9:.TZ+-]*[ \t]+)?"
+# A CI runner's stamp (GitHub Actions: "2026-11-28T10:00:00.1234567Z"): digits and :.-+TZ,
+# digit-led, then a blank. A version pattern starting inside it would have to run on
+# through the blank (``==`` and ``.dist-info`` come after names without blanks), the
+# others start with letters or "/" (Python, Successfully installed, /pythonX.Y/), and a
+# freeze line is read behind any stamp alike. So a stamped line names what its rest names
+# behind any other stamp: kb_engine.matcher remembers version lines by that rest.
+_STAMP_CHARS = r"[0-9][0-9:.TZ+-]*"
+STAMP = re.compile((_STAMP_CHARS + r"(?=[ \t])").encode())  # on a line's bytes
+_STAMPED = f"(?:{_STAMP_CHARS}[ \\t]+)?"
+# ``pip freeze`` lines, also behind a stamp.
 _FREEZE = re.compile(r"^\s*" + _STAMPED + r"([A-Za-z0-9][A-Za-z0-9._-]*)==(\d[\w.+!-]*)\s*$",
                      re.MULTILINE)
 # The same for one line: ``re`` tries a MULTILINE ``^`` at every position of the text (10 us

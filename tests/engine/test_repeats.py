@@ -144,8 +144,8 @@ def test_a_block_is_reused_only_when_the_line_that_ended_it_is_the_same_too(
     assert details == {(), ("while serving /orders",)}
 
 
-def test_a_crash_loop_is_parsed_twice_and_copied_after(
-        rules: RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:
+def _count_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The header lines the memo hands to the parser (the others it copied), in order."""
     parsed: list[int] = []
 
     def counted(lines: WindowLines, start: int) -> object:
@@ -153,6 +153,12 @@ def test_a_crash_loop_is_parsed_twice_and_copied_after(
         return parse_traceback_at(lines, start)
 
     monkeypatch.setattr("kb_engine.tbmemo.parse_traceback_at", counted)
+    return parsed
+
+
+def test_a_crash_loop_is_parsed_twice_and_copied_after(
+        rules: RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed = _count_parses(monkeypatch)
     text = "\n".join(_traceback(n) for n in range(100))
     Scanner(rules.compiled).scan([text.encode()])
     # Each traceback ends at the next one's first line, a new record whose time stamp
@@ -204,8 +210,7 @@ _VERSION_RESTS = [
 def test_a_stamped_line_names_what_its_rest_names_behind_any_stamp() -> None:
     import random
 
-    from kb_engine.matcher import _STAMP
-    from kb_engine.versions import find_versions
+    from kb_engine.versions import STAMP, find_versions
 
     rng = random.Random(3)
     for _ in range(3000):
@@ -216,7 +221,7 @@ def test_a_stamped_line_names_what_its_rest_names_behind_any_stamp() -> None:
                   for k in (rng.randrange(30), rng.randrange(30))]
         blank = rng.choice([" ", "\t"])
         lines = [s + blank + rest for s in stamps]
-        assert [_STAMP.match(x.encode()).end() for x in lines] == [len(s) for s in stamps]
+        assert [STAMP.match(x.encode()).end() for x in lines] == [len(s) for s in stamps]
         assert find_versions(lines[0]) == find_versions(lines[1]), lines
 
 
@@ -262,13 +267,7 @@ def test_the_memo_changes_no_answer_on_any_stamped_sample_repeated(
 
 def test_a_stamped_crash_loop_is_parsed_twice_and_copied_after(
         rules: RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:
-    parsed: list[int] = []
-
-    def counted(lines: WindowLines, start: int) -> object:
-        parsed.append(start)
-        return parse_traceback_at(lines, start)
-
-    monkeypatch.setattr("kb_engine.tbmemo.parse_traceback_at", counted)
+    parsed = _count_parses(monkeypatch)
     text = _ci_stamped("\n".join(_traceback(n) for n in range(100)), 1)
     scan = Scanner(rules.compiled)
     scan.scan([text.encode()])
@@ -388,12 +387,6 @@ def test_versions_in_prefixed_copies_are_read_unless_the_prefix_cannot_name_one(
     assert with_memo == without
     names = with_memo[0]["input"]["versions"]  # type: ignore[index]
     assert len(names) >= 40, names  # one per copy at least: each was read
-    parsed: list[int] = []
-
-    def counted(lines: WindowLines, start: int) -> object:
-        parsed.append(start)
-        return parse_traceback_at(lines, start)
-
-    monkeypatch.setattr("kb_engine.tbmemo.parse_traceback_at", counted)
+    parsed = _count_parses(monkeypatch)
     scan_text(rules.compiled, text)
     assert len(parsed) < 10  # the copies came from the memo
