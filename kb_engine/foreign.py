@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .tracebacks import Lines
+from .tbtypes import Lines
 
 # Literals for the prefilter; each confirmed by the pattern of its ecosystem.
 LITERALS: dict[str, tuple[str, ...]] = {

@@ -7,7 +7,7 @@ from typing import Any
 from .compiled import Sig
 from .record import Record
 from .regexes import compile_re2
-from .tracebacks import Traceback
+from .tbtypes import Traceback
 
 MAX_HITS_PER_SIG = 20
 MAX_LINE_HITS = 2000

@@ -39,7 +39,8 @@ from .partners import add_partner_candidates
 from .prefilter import Candidates
 from .regexes import bytes_tester
 from .tbmatch import Recorder, type_matches
-from .tracebacks import ParsedException, parse_bare_syntax_error
+from .tbtypes import ParsedException
+from .tracebacks import parse_bare_syntax_error
 from .versions import STAMP, find_versions
 from .windows import MAX_LINE_BYTES, WindowLines, window_match, windows
 

@@ -19,7 +19,7 @@ from .record import Record
 from .scoring import failure_texts
 from .tbmatch import MAX_TRACEBACKS
 from .tbmatch import shift_traceback as _shift_tb
-from .tracebacks import Traceback
+from .tbtypes import Traceback
 
 
 class PartialScan(Record):

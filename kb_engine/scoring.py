@@ -21,9 +21,9 @@ from .hits import ScanResult, hit_captures
 from .masks import fingerprint, mask
 from .record import Record
 from .report import Diagnosis, Evidence, Failure, Report, SignatureCheck
+from .tbtypes import Traceback
 from .templates import fill as _fill
 from .templates import fill_steps as _fill_steps
-from .tracebacks import Traceback
 from .versions import check as check_versions
 
 DEFAULT_MIN_CONFIDENCE = 0.5

@@ -14,7 +14,7 @@ from .compiled import CompiledRules, Sig
 from .hits import MAX_EVIDENCE_TEXT, MAX_HITS_PER_SIG, Hit, Kept, SigHits, named_groups
 from .regexes import compile_re2, fast_search
 from .tbmemo import Block, TracebackMemo, moved
-from .tracebacks import ParsedException, Traceback
+from .tbtypes import ParsedException, Traceback
 from .windows import WindowLines
 
 MAX_TRACEBACKS = 500

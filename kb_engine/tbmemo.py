@@ -30,10 +30,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from .tbtypes import Frame, ParsedException, Traceback
 from .tracebacks import (
-    Frame,
-    ParsedException,
-    Traceback,
     ends_after_exception,
     log_prefix,
     parse_traceback_at,

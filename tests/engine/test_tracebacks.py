@@ -8,7 +8,8 @@ import textwrap
 
 import pytest
 
-from kb_engine.tracebacks import module_of, parse_bare_syntax_error, parse_traceback
+from kb_engine.tbtypes import module_of
+from kb_engine.tracebacks import parse_bare_syntax_error, parse_traceback
 
 
 def run_python(code: str) -> list[str]:
