@@ -70,10 +70,23 @@ def parse_traceback(lines: Lines, start: int) -> Traceback | None:
 def log_prefix(head: str) -> re.Pattern[str] | None:
     """What the parser strips from each line of the traceback headed by ``head`` (its log
     prefix, any digits); None without one, and for a group."""
-    pos = head.find(HEADER)
-    if pos < 0 or GROUP_HEADER in head:
+    opening = _opening(head)
+    return None if opening is None or opening[1] else opening[0]
+
+
+def _opening(head: str) -> tuple[re.Pattern[str] | None, bool] | None:
+    """How a parse from ``head`` begins: the log prefix it strips from each line, and
+    whether it reads an exception group; None if ``head`` is no header. A header ends its
+    line, as Python prints it: the parser's loop takes a line for one only so, and a line
+    with more after it (``"Traceback (most recent call last): x"`` in a blob) is no
+    traceback's start."""
+    text = head.rstrip()
+    if not text.endswith(HEADER):
         return None
-    return _prefix_shape(head[:pos])
+    is_group = text.endswith(GROUP_HEADER)
+    raw_prefix = text[: len(text) - len(GROUP_HEADER if is_group else HEADER)]
+    group_prefix = re.match(r"^(.*?)(\s*\+ )$", raw_prefix) if is_group else None
+    return _prefix_shape(group_prefix.group(1) if group_prefix else raw_prefix), is_group
 
 
 def ends_after_exception(text: str, prefix: re.Pattern[str] | None = None) -> bool:
@@ -106,18 +119,18 @@ def parse_traceback_at(lines: Lines, start: int) -> tuple[Traceback | None, int,
     bars (their column gives the depth). The loop is written flat, with the regexes
     guarded by the cheap ``startswith`` tests their matches imply: a 20,000-frame
     traceback or a long chain costs a few string operations per line.
+
+    A header read before any exception ends the parse (None): the traceback, if any,
+    starts there, and is that header's to parse. Python never prints a header there; a
+    log of bare headers, or of two interleaved tracebacks, does. So no header is read by
+    two parses that both find nothing, and the scanner's parses read each line of a
+    window about once (a header after an exception continues the traceback, whose lines
+    the scanner does not parse again).
     """
-    head = lines[start]
-    pos = head.find(HEADER)
-    is_group = False
-    gpos = head.find(GROUP_HEADER)
-    if gpos >= 0:
-        pos, is_group = gpos, True
-    if pos < 0:
+    opening = _opening(lines[start])
+    if opening is None:
         return None, -1, False
-    raw_prefix = head[:pos]
-    group_prefix = re.match(r"^(.*?)(\s*\+ )$", raw_prefix) if is_group else None
-    prefix = _prefix_shape(group_prefix.group(1) if group_prefix else raw_prefix)
+    prefix, is_group = opening
     prefix_match = prefix.match if prefix is not None else None
     group_depth = 1 if is_group else 0
     bar_match = _GROUP_BAR.match
@@ -158,6 +171,8 @@ def parse_traceback_at(lines: Lines, start: int) -> tuple[Traceback | None, int,
             last = i
             continue
         if stripped.endswith(HEADER):
+            if not exceptions:  # a header before any exception: the traceback starts there
+                break
             if stripped.startswith("+") or "Exception Group" in stripped:
                 group_depth += 1
             frames, state = [], frames_state

@@ -1,0 +1,147 @@
+"""Runs of traceback headers cost one parse each, over their own lines only.
+
+A header read before any exception ends the parse (the traceback starts there), and a
+header is the last thing on its line. Before this, a log of bare headers cost one parse
+per header over the same lines: 1 MB of ``Traceback (most recent call last):`` lines took
+about a minute, and the time grew with the square of the run (up to the 5,000-line cap).
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from kb_engine import tbmemo
+from kb_engine.loader import load_rules
+from kb_engine.matcher import scan_text
+from kb_engine.ruleset import RuleSet
+from kb_engine.tbtypes import Lines, Traceback
+from kb_engine.tracebacks import HEADER, _opening, log_prefix, parse_traceback
+
+FRAME = '  File "/app/a.py", line 3, in f'
+
+
+@pytest.fixture(scope="module")
+def rules() -> RuleSet:
+    return load_rules()
+
+
+def test_a_header_before_any_exception_ends_the_parse() -> None:
+    lines = [HEADER, HEADER, FRAME, "ValueError: x"]
+    assert parse_traceback(lines, 0) is None
+    tb = parse_traceback(lines, 1)
+    assert tb is not None and (tb.first_line, tb.last_line) == (1, 3)
+    # two replicas' tracebacks interleaved: each found at its own header, with its prefix
+    mixed = ["web-1  | " + HEADER, "web-2  | " + HEADER, "web-2  | " + FRAME,
+             "web-2  | KeyError: 'k'"]
+    assert parse_traceback(mixed, 0) is None
+    tb = parse_traceback(mixed, 1)
+    assert tb is not None and tb.final is not None and tb.final.type == "KeyError"
+
+
+def test_a_header_after_an_exception_still_continues_the_traceback() -> None:
+    lines = [HEADER, FRAME, "ValueError: a", HEADER, FRAME, "KeyError: b"]
+    tb = parse_traceback(lines, 0)
+    assert tb is not None and [e.type for e in tb.exceptions] == ["ValueError", "KeyError"]
+
+
+def test_a_header_ends_its_line() -> None:
+    assert parse_traceback([HEADER + " x", FRAME, "ValueError: x"], 0) is None
+    assert log_prefix(HEADER + " x") is None
+    tb = parse_traceback([HEADER + "  ", FRAME, "ValueError: x"], 0)  # trailing blanks
+    assert tb is not None and tb.final is not None and tb.final.message == "x"
+
+
+def _lines_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Lines each parse the memo hands to the parser reads (header included)."""
+    read: list[int] = []
+    real = tbmemo.parse_traceback_at
+
+    def counting(lines: Lines, start: int) -> tuple[Traceback | None, int, bool]:
+        got = real(lines, start)
+        if _opening(lines[start]) is None:  # no header: only that line is read
+            read.append(1)
+        else:  # -1: the lines or the cap ran out
+            stop = got[1] if got[1] >= 0 else min(len(lines), start + 5000) - 1
+            read.append(stop - start + 1)
+        return got
+
+    monkeypatch.setattr(tbmemo, "parse_traceback_at", counting)
+    return read
+
+
+_RUNS = {
+    "bare headers": lambda k: [HEADER],
+    "headers and frames": lambda k: [HEADER, FRAME],
+    "group headers": lambda k: ["  + Exception Group " + HEADER],
+    "text after the header, each prefix new": lambda k: [f"  x{_word(k)} {HEADER}: y"],
+    "each prefix new": lambda k: [f"{_word(k)} | {HEADER}"],
+    "two prefixes": lambda k: [f"web-a | {HEADER}", f"web-b | {HEADER}"],
+    "groups with sub-tracebacks": lambda k: [
+        "Exception Group " + HEADER, "  +---------------- 1 ----------------",
+        "    | " + HEADER],
+    "time stamps": lambda k: [f"2026-11-28T10:00:00.{k:07d}Z {HEADER}"],
+}
+
+
+def _word(k: int) -> str:
+    return "".join(chr(97 + int(d)) for d in str(k))  # no digits: a new prefix shape each
+
+
+@pytest.mark.parametrize("name", sorted(_RUNS))
+def test_runs_of_headers_are_read_about_once(
+        name: str, rules: RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = [text for k in range(6000) for text in _RUNS[name](k)] + ["INFO done"]
+    read = _lines_read(monkeypatch)
+    rules.diagnose("\n".join(lines))
+    assert read, "the headers were parsed"
+    assert sum(read) <= 2 * len(lines) + 10, (name, sum(read), len(read))
+
+
+_VOCABULARY = [
+    HEADER, HEADER, f"2026-11-28 10:00:0{{d}} ERROR {HEADER}",
+    '2026-11-28 10:00:0{d} ERROR   File "/app/a.py", line {d}, in f',
+    "2026-11-28 10:00:0{d} ERROR ValueError: stamped {d}", f"web-{{d}}  | {HEADER}",
+    'web-{d}  |   File "/app/b.py", line 3, in g', "web-{d}  | KeyError: 'k'",
+    f"  + Exception Group {HEADER}", f"Exception Group {HEADER}", f"    | {HEADER}",
+    f"  x {HEADER}: y", '  File "/app/a.py", line {d}, in f',
+    '    |   File "/app/c.py", line 9, in h', "    return f()", "    ^^^^^^^^",
+    "ValueError: bad {d}", "    | ValueError: in a group {d}",
+    "  +---------------- 1 ----------------", "  +------------------------------------",
+    "ExceptionGroup: two (2 sub-exceptions)", "",
+    "During handling of the above exception, another exception occurred:",
+    "The above exception was the direct cause of the following exception:",
+    "2026-11-28 10:00:01 INFO ok", "INFO next record", "a continuation of the message",
+]
+
+
+def _reference(text: str) -> list[tuple[int, int, list[str]]]:
+    """Every header parsed on its own, skipping the lines of tracebacks found before."""
+    lines = text.split("\n")
+    out, covered = [], -1
+    for i, line in enumerate(lines):
+        if HEADER not in line or i <= covered:
+            continue
+        tb = parse_traceback(lines, i)
+        if tb is not None:
+            out.append((tb.first_line, tb.last_line, [f"{e.type}: {e.message}"
+                                                      for e in tb.exceptions]))
+            covered = tb.last_line
+    return out
+
+
+def test_the_scanner_finds_the_tracebacks_parsing_every_header_finds(rules: RuleSet) -> None:
+    rng = random.Random(5)
+    found = 0
+    for _ in range(40):
+        lines: list[str] = []
+        while len(lines) < 300:  # runs of headers drawn often
+            text = rng.choice(_VOCABULARY).replace("{d}", str(rng.randrange(3)))
+            lines += [text] * (rng.randrange(1, 6) if HEADER in text else 1)
+        text = "\n".join(lines)
+        got = [(tb.first_line, tb.last_line, [f"{e.type}: {e.message}" for e in tb.exceptions])
+               for tb in scan_text(rules.compiled, text).tracebacks]
+        assert got == _reference(text)
+        found += len(got)
+    assert found > 100
