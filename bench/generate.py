@@ -19,7 +19,8 @@ Writes into ``bench/data/`` (git-ignored):
   literals, traceback headers and a huge traceback), ``adv-chars.log`` (pathological
   characters), ``adv-crashloop.log`` (a real 92-line traceback once per request, between
   time-stamped records), ``adv-ciprefix.log`` (that crash loop as a CI runner stores it,
-  every line behind its own time stamp): the adversarial inputs.
+  every line behind its own time stamp), ``adv-headers.log`` (runs of traceback headers
+  with nothing between them, in seven shapes): the adversarial inputs.
 - ``tb300.log``: a 300-line pasted traceback, produced by really running Python code.
 
 Signatures are built from small token trees so that each one renders to RE2 (for the
@@ -52,7 +53,7 @@ PACK_SIZES = (1000, 5000)
 LOG_SIZES = {"1m": 1 * MB, "10m": 10 * MB, "100m": 100 * MB}
 QUICK_LOG_SIZES = {"1m": 1 * MB, "10m": 10 * MB}
 ADV_NAMES = ("adv-longline", "adv-repeat", "adv-chars", "adv-crashloop",
-             "adv-ciprefix")  # + "-1m" / "-10m"
+             "adv-ciprefix", "adv-headers")  # + "-1m" / "-10m"
 # A real traceback (captured from FastAPI and SQLAlchemy for a bundled rule) for the crash loop.
 CRASH_SAMPLE = (HERE.parent / "rules" / "fastapi"
                 / "fastapi-dependencies.sync-db-in-async-endpoint.pos.incident.log")
@@ -908,7 +909,43 @@ def write_adversarial(pages: list[PageSpec], dest: Path, size: int, seed: int = 
     out["adv-ciprefix"] = dest / "adv-ciprefix.log"
     data = ("\n".join(stamped) + "\n").encode("utf-8")[:size]
     out["adv-ciprefix"].write_bytes(data[: data.rfind(b"\n") + 1])
+    out["adv-headers"] = dest / "adv-headers.log"
+    out["adv-headers"].write_bytes(_header_runs(random.Random(seed + 7), block, size))
     return out
+
+
+def _header_runs(r: random.Random, block: str, size: int) -> bytes:
+    """6. Runs of traceback headers with nothing, or only frames, between them: bare,
+    with a frame each, exception-group headers, time-stamped, two prefixes interleaved,
+    with text after the header, a new prefix on every line; and now and then a real
+    traceback. Each header once started a parse over the rest of its run."""
+    head = "Traceback (most recent call last):"
+    frame = '  File "/app/orders/walk.py", line 12, in walk'
+    shapes: list[Callable[[int], list[str]]] = [
+        lambda k: [head],
+        lambda k: [head, frame],
+        lambda k: ["  + Exception Group " + head],
+        lambda k: [f"2026-11-28T10:00:{k // 10_000 % 60:02d}.{k % 10_000:07d}Z {head}"],
+        lambda k: [f"web-{k % 2}  | {head}", f"web-{k % 2}  | {frame}"],
+        lambda k: [f"{head} x{k}"],
+        lambda k: ["".join(chr(97 + int(d)) for d in str(k)) + " | " + head],
+    ]
+    chunks: list[str] = []
+    n = k = 0
+    while n < size:
+        if r.random() < 0.05:
+            chunk = block
+        else:
+            shape = r.choice(shapes)
+            run = []
+            for _ in range(r.randrange(1, 2000)):
+                run += shape(k)
+                k += 1
+            chunk = "\n".join(run)
+        chunks.append(chunk)
+        n += len(chunk) + 1
+    data = ("\n".join(chunks) + "\n").encode("utf-8")[:size]
+    return data[: data.rfind(b"\n") + 1]
 
 
 def first_traceback(text: str) -> str:

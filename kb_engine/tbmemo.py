@@ -22,7 +22,8 @@ equal forms give the parser the same lines. The bytes pattern matches where the 
 matches, and where the parser's matches further (a Unicode digit or space), it does so by
 what follows: equal in equal forms. A block holding a NUL byte is not kept. The version
 reader may skip a copy's lines only when no prefix can be part of a version
-(``Block.same_versions``).
+(``Block.same_versions``). The first traceback of each prefix shape keeps no block: a
+log can put a new prefix on every header, and each form needs its pattern compiled.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from .prefixes import PrefixPattern
 from .tbtypes import Frame, ParsedException, Traceback
 from .tracebacks import (
     ends_after_exception,
@@ -41,6 +43,7 @@ from .windows import WindowLines
 _BLOCK_MAX = 64 << 10
 _PER_HEAD = 8
 _MEMO_BYTES = 8 << 20
+_SHAPES_MAX = 1024
 _PENDING: Traceback = Traceback(-1, -1)  # a block seen once: parse it again, then keep it
 
 
@@ -66,6 +69,7 @@ class TracebackMemo:
         # header line bytes (prefix made a NUL, after the pattern) -> its blocks
         self._by_head: dict[bytes | tuple[str, bytes], list[Block]] = {}
         self._bytes = 0
+        self._shapes: set[str] = set()  # prefix shapes of headers seen
 
     def parse(self, lines: WindowLines, start: int) -> tuple[Traceback | None, Block | None]:
         """``parse_traceback(lines, start)`` as (traceback, None); or, when the lines from
@@ -76,7 +80,7 @@ class TracebackMemo:
         prefix = log_prefix(lines[start])
         key: bytes | tuple[str, bytes] = head
         if prefix is not None:
-            if b"\0" in head:
+            if b"\0" in head or self._first_of_shape(prefix.pattern):
                 return parse_traceback_at(lines, start)[0], None
             key = (prefix.pattern, _nul_prefixes(prefix.pattern, head))
         block = None
@@ -98,9 +102,21 @@ class TracebackMemo:
             self._first_sighting(key, lines, start, end_line, record_end, prefix)
         return tb, None
 
+    def _first_of_shape(self, pattern: str) -> bool:
+        """Whether no header of this prefix shape came before: its form would need a
+        bytes regex compiled, which costs what parsing 200 lines does, and a log can put
+        a new prefix on every header (kb_engine.prefixes). Such a traceback is parsed
+        and kept no block; the memo starts with the shape's second traceback."""
+        if pattern in self._shapes:
+            return False
+        if len(self._shapes) >= _SHAPES_MAX:
+            self._shapes.clear()
+        self._shapes.add(pattern)
+        return True
+
     @staticmethod
     def _same(block: Block, lines: WindowLines, start: int, after: int,
-              prefix: re.Pattern[str] | None) -> bool:
+              prefix: PrefixPattern | None) -> bool:
         """Whether lines start..after - 1 are the block (its form, if prefixed)."""
         if prefix is None:
             return lines.window.startswith(block.data, lines.start(start))
@@ -112,7 +128,7 @@ class TracebackMemo:
                 and _nul_prefixes(prefix.pattern, data) == block.data)
 
     def _first_sighting(self, key: bytes | tuple[str, bytes], lines: WindowLines, start: int,
-                        end_line: int, record_end: bool, prefix: re.Pattern[str] | None,
+                        end_line: int, record_end: bool, prefix: PrefixPattern | None,
                         ) -> None:
         at, end = lines.start(start), lines.start(end_line)  # lines start..end_line - 1
         if end - at > _BLOCK_MAX:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from enum import Enum, auto
 
+from .prefixes import PrefixPattern, prefix_shape
 from .tbtypes import Frame, Lines, ParsedException, Traceback, module_of
 
 HEADER = "Traceback (most recent call last):"
@@ -53,28 +54,20 @@ class _State(Enum):
     DONE = auto()
 
 
-def _prefix_shape(prefix: str) -> re.Pattern[str] | None:
-    """A pattern for the log prefix seen on the header, tolerant of changing digits."""
-    if not prefix.strip():
-        return None
-    parts = re.split(r"(\d+)", prefix.rstrip())
-    shape = "".join(r"\d+" if p.isdigit() else re.escape(p) for p in parts)
-    return re.compile("^" + shape + r"\s?")
-
-
 def parse_traceback(lines: Lines, start: int) -> Traceback | None:
     """Parse the traceback whose header is on ``lines[start]`` (see parse_traceback_at)."""
     return parse_traceback_at(lines, start)[0]
 
 
-def log_prefix(head: str) -> re.Pattern[str] | None:
+def log_prefix(head: str) -> PrefixPattern | None:
     """What the parser strips from each line of the traceback headed by ``head`` (its log
-    prefix, any digits); None without one, and for a group."""
-    opening = _opening(head)
+    prefix, any digits); None without one, and for a group. Compiled (a ``re.Pattern``)
+    only once the parser has seen the shape (kb_engine.prefixes)."""
+    opening = _opening(head, count=False)
     return None if opening is None or opening[1] else opening[0]
 
 
-def _opening(head: str) -> tuple[re.Pattern[str] | None, bool] | None:
+def _opening(head: str, count: bool = True) -> tuple[PrefixPattern | None, bool] | None:
     """How a parse from ``head`` begins: the log prefix it strips from each line, and
     whether it reads an exception group; None if ``head`` is no header. A header ends its
     line, as Python prints it: the parser's loop takes a line for one only so, and a line
@@ -86,10 +79,10 @@ def _opening(head: str) -> tuple[re.Pattern[str] | None, bool] | None:
     is_group = text.endswith(GROUP_HEADER)
     raw_prefix = text[: len(text) - len(GROUP_HEADER if is_group else HEADER)]
     group_prefix = re.match(r"^(.*?)(\s*\+ )$", raw_prefix) if is_group else None
-    return _prefix_shape(group_prefix.group(1) if group_prefix else raw_prefix), is_group
+    return prefix_shape(group_prefix.group(1) if group_prefix else raw_prefix, count), is_group
 
 
-def ends_after_exception(text: str, prefix: re.Pattern[str] | None = None) -> bool:
+def ends_after_exception(text: str, prefix: PrefixPattern | None = None) -> bool:
     """Whether ``text`` ends a traceback whose last line was its exception's (or a line of
     that message), when the traceback has no exception group and ``prefix`` as its log
     prefix: what the parser's AFTER_EXC state does with a line starting a new record

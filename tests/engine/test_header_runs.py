@@ -145,3 +145,47 @@ def test_the_scanner_finds_the_tracebacks_parsing_every_header_finds(rules: Rule
         assert got == _reference(text)
         found += len(got)
     assert found > 100
+
+
+_PREFIX_TEXTS = ["2026-11-28T10:00:00.0000017Z", "web-1  |", "[pod/web-7d9f8b6c5-x2k4q/web]",
+                 "12:00:01 ERROR", "x", "a1b22c333", "١٢-٣", "2026-11-28 10:00:00,123 - app -"]
+
+
+def test_a_first_seen_prefix_matches_as_its_compiled_pattern() -> None:
+    import re
+
+    from kb_engine.prefixes import _SPLIT, FirstPrefix, prefix_shape
+
+    rng = random.Random(9)
+    alphabet = "0123456789٣ -:.TZ|[]/abcxyz\t\u00a0"
+    heads = _PREFIX_TEXTS + ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 12)))
+                             for _ in range(300)]
+    compared = 0
+    for head in heads:
+        shape = prefix_shape(head, count=False)
+        if shape is None:  # blank
+            continue
+        slow = FirstPrefix(shape.pattern, _SPLIT.split(head.rstrip()))
+        compiled = re.compile(shape.pattern)
+        for _ in range(40):
+            cut = rng.randrange(len(head) + 1)
+            text = head[:cut] + "".join(rng.choice(alphabet) for _ in range(rng.randrange(8)))
+            for probe in (text, head + " rest", head, rng.choice(_PREFIX_TEXTS) + " z"):
+                m, got = compiled.match(probe), slow.match(probe)
+                assert (m is None) == (got is None), (head, probe)
+                assert m is None or got is None or m.end() == got.end(), (head, probe)
+                compared += m is not None
+    assert compared > 3000
+
+
+def test_a_new_prefix_on_every_header_compiles_no_pattern(
+        rules: RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb_engine import prefixes
+
+    monkeypatch.setattr(prefixes, "_compiled", {})
+    monkeypatch.setattr(prefixes, "_seen", set())
+    lines = [f"{_word(k)}x | {HEADER}" for k in range(3000)]
+    rules.diagnose("\n".join(lines))
+    assert prefixes._compiled == {}
+    rules.diagnose("\n".join(lines[:2] * 2))  # a shape seen twice is compiled
+    assert len(prefixes._compiled) == 2
