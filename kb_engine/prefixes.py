@@ -20,6 +20,7 @@ _SPLIT = re.compile(r"(\d+)")  # literal, decimals, literal, ...
 _SHAPES_MAX = 1024
 _compiled: dict[str, re.Pattern[str]] = {}  # shapes seen twice
 _seen: set[str] = set()  # shapes seen once
+_sources: dict[str, str] = {}  # skeleton (decimal runs made NULs) -> shape source
 
 
 class Ends(Protocol):
@@ -75,25 +76,36 @@ class FirstPrefix:
 def prefix_shape(prefix: str, count: bool = True) -> PrefixPattern | None:
     """The shape of ``prefix`` (text before a header), None if blank. ``count``: this is
     a sighting (a parse); without it, a shape seen once stays uncompiled."""
-    if not prefix.strip():
+    text = prefix.rstrip()
+    if not text:
         return None
-    parts = _SPLIT.split(prefix.rstrip())
-    source = "^" + "".join(r"\d+" if k % 2 else re.escape(p)
-                           for k, p in enumerate(parts)) + r"\s?"
+    # The prefix with its decimal runs made NULs names its shape: one C call, where the
+    # source costs an escape per part (a stamp has eight).
+    skeleton = _DECIMALS.sub("\0", text)
+    source = _sources.get(skeleton)
+    if source is None:
+        source = _source(_SPLIT.split(text))
+        if "\0" not in text:
+            if len(_sources) >= _SHAPES_MAX:
+                _sources.clear()
+            _sources[skeleton] = source
     got = _compiled.get(source)
     if got is not None:
         return got
-    if not count:
-        return FirstPrefix(source, parts)
-    if source in _seen:
+    if count and source in _seen:
         if len(_compiled) >= _SHAPES_MAX:
             _compiled.clear()
         got = _compiled[source] = re.compile(source)
         return got
-    if len(_seen) >= _SHAPES_MAX:
-        _seen.clear()
-    _seen.add(source)
-    return FirstPrefix(source, parts)
+    if count:
+        if len(_seen) >= _SHAPES_MAX:
+            _seen.clear()
+        _seen.add(source)
+    return FirstPrefix(source, _SPLIT.split(text))
+
+
+def _source(parts: list[str]) -> str:
+    return "^" + "".join(r"\d+" if k % 2 else re.escape(p) for k, p in enumerate(parts)) + r"\s?"
 
 
 __all__ = ["Ends", "FirstPrefix", "PrefixPattern", "prefix_shape"]

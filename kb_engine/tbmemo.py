@@ -34,7 +34,9 @@ from functools import lru_cache
 from .prefixes import PrefixPattern
 from .tbtypes import Frame, ParsedException, Traceback
 from .tracebacks import (
+    HEADER,
     ends_after_exception,
+    header_follows,
     log_prefix,
     parse_traceback_at,
 )
@@ -44,6 +46,7 @@ _BLOCK_MAX = 64 << 10
 _PER_HEAD = 8
 _MEMO_BYTES = 8 << 20
 _SHAPES_MAX = 1024
+_HEADER_B = HEADER.encode()
 _PENDING: Traceback = Traceback(-1, -1)  # a block seen once: parse it again, then keep it
 
 
@@ -76,6 +79,9 @@ class TracebackMemo:
         ``start`` on are a block read twice before, (its traceback, the block): that
         traceback is the block's own, shared by every copy, its lines counted from 0
         (``moved(tb, start)`` gives the window's)."""
+        if (start + 1 < len(lines) and _HEADER_B in lines.raw(start + 1)
+                and header_follows(lines, start)):  # the parse ends on the next line
+            return None, None
         head = lines.raw(start)
         prefix = log_prefix(lines[start])
         key: bytes | tuple[str, bytes] = head

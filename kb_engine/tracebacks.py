@@ -82,6 +82,22 @@ def _opening(head: str, count: bool = True) -> tuple[PrefixPattern | None, bool]
     return prefix_shape(group_prefix.group(1) if group_prefix else raw_prefix, count), is_group
 
 
+def header_follows(lines: Lines, start: int) -> bool:
+    """Whether the parse from the header on ``lines[start]`` ends on the next line with
+    nothing: that line is a header too (a run of them). As the parser reads it: the
+    prefix, if it matches, must leave the header whole."""
+    if start + 1 >= len(lines):
+        return False
+    following = lines[start + 1].rstrip()
+    if not following.endswith(HEADER):
+        return False
+    opening = _opening(lines[start], count=False)
+    if opening is None or opening[0] is None:
+        return opening is not None
+    m = opening[0].match(following)
+    return m is None or m.end() <= len(following) - len(HEADER)
+
+
 def ends_after_exception(text: str, prefix: PrefixPattern | None = None) -> bool:
     """Whether ``text`` ends a traceback whose last line was its exception's (or a line of
     that message), when the traceback has no exception group and ``prefix`` as its log

@@ -187,5 +187,22 @@ def test_a_new_prefix_on_every_header_compiles_no_pattern(
     lines = [f"{_word(k)}x | {HEADER}" for k in range(3000)]
     rules.diagnose("\n".join(lines))
     assert prefixes._compiled == {}
-    rules.diagnose("\n".join(lines[:2] * 2))  # a shape seen twice is compiled
-    assert len(prefixes._compiled) == 2
+    one = ["qq | " + HEADER, "qq | " + FRAME, "qq | ValueError: x", "INFO next"]
+    rules.diagnose("\n".join(one * 2))  # a shape the parser sees twice is compiled
+    assert list(prefixes._compiled) == [r"^qq\ \|\s?"]
+
+
+def test_a_header_on_the_next_line_ends_the_parse_as_header_follows_says() -> None:
+    from kb_engine.tracebacks import header_follows, parse_traceback_at
+
+    rng = random.Random(13)
+    # prefixes that take part of the next line's header, or all of it
+    vocabulary = [*_VOCABULARY, f"Traceback (most {HEADER}", f"{HEADER}\u00a0",
+                  f"{HEADER} {HEADER}", f"2026-11-28 10:00:0{{d}} ERROR Traceback (most {HEADER}"]
+    said = 0
+    for _ in range(3000):
+        lines = [rng.choice(vocabulary).replace("{d}", str(rng.randrange(3))) for _ in range(3)]
+        if header_follows(lines, 0):
+            assert parse_traceback_at(lines, 0) == (None, 1, False), lines
+            said += 1
+    assert said > 300
