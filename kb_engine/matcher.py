@@ -41,7 +41,7 @@ from .regexes import bytes_tester
 from .tbmatch import Recorder, type_matches
 from .tbtypes import ParsedException
 from .tracebacks import parse_bare_syntax_error
-from .versions import STAMP, find_versions
+from .versions import MAX_VERSIONS, STAMP, find_versions
 from .windows import MAX_LINE_BYTES, WindowLines, window_match, windows
 
 MAX_FOREIGN_BLOCKS = 1000
@@ -117,6 +117,8 @@ class Scanner(Recorder):
         before adds nothing, whether inside a traceback the memo copied (``copies``,
         ascending spans of lines) or found in ``_version_lines``."""
         seen, span = self._version_lines, 0
+        if len(self.versions) >= MAX_VERSIONS:  # full: no line can add a name
+            return
         for local in where:
             while span < len(copies) and copies[span][1] < local:
                 span += 1

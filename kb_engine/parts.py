@@ -20,6 +20,7 @@ from .scoring import failure_texts
 from .tbmatch import MAX_TRACEBACKS
 from .tbmatch import shift_traceback as _shift_tb
 from .tbtypes import Traceback
+from .versions import add_version
 
 
 class PartialScan(Record):
@@ -125,8 +126,8 @@ def merge(rules: CompiledRules, parts: list[PartialScan]) -> ScanResult:
             sc.tracebacks.append(tb)
         sc.foreign_blocks += [(a + offset, b + offset, k) for a, b, k in
                               part.foreign_blocks[: MAX_FOREIGN_BLOCKS - len(sc.foreign_blocks)]]
-        for name, version in part.versions.items():
-            sc.versions.setdefault(name, version)
+        for name, version in part.versions.items():  # the first names, as one scan keeps
+            add_version(sc.versions, name, version)
         sc.warnings += [w for w in part.warnings if w not in sc.warnings]
         sc.failed_sigs |= part.failed_sigs
         sc.line_text.update({ln + offset: t for ln, t in part.line_text.items()})

@@ -38,10 +38,25 @@ _BANNER = re.compile(r"\b(?:Python|CPython|python)[ /](3\.\d{1,2}\.\d{1,3})\b")
 _LITERALS = ("==", "Successfully installed", ".dist-info", "-packages/", "ython")
 
 
+# Bounds: a log of endless distinct ``pkgN==1.0`` lines must not grow the report without
+# end. The first names seen are kept (as without the bound: the first line naming one
+# wins); no real package name or version comes near the lengths.
+MAX_VERSIONS = 5000
+_MAX_NAME, _MAX_VERSION = 200, 100
+
+
+def add_version(found: dict[str, str], name: str, version: str) -> None:
+    """``found.setdefault(name, version)`` within the bounds (``name`` canonical)."""
+    if (len(found) < MAX_VERSIONS and len(name) <= _MAX_NAME
+            and len(version) <= _MAX_VERSION):
+        found.setdefault(name, version)
+
+
 def find_versions(text: str, into: dict[str, str] | None = None) -> dict[str, str]:
-    """Versions named in ``text``: canonical package name (or ``python``) -> version."""
+    """Versions named in ``text``: canonical package name (or ``python``) -> version.
+    Names already in ``into`` keep their version; at most MAX_VERSIONS names."""
     found: dict[str, str] = {} if into is None else into
-    if not any(lit in text for lit in _LITERALS):
+    if not any(lit in text for lit in _LITERALS) or len(found) >= MAX_VERSIONS:
         return found
     if "==" in text:
         if "\n" in text:
@@ -50,23 +65,23 @@ def find_versions(text: str, into: dict[str, str] | None = None) -> dict[str, st
             m = _FREEZE_LINE.match(text)
             pairs = [m.groups()] if m else []
         for name, ver in pairs:
-            found.setdefault(canonicalize_name(name), ver)
+            add_version(found, canonicalize_name(name), ver)
     if "Successfully installed" in text:
         for group in _INSTALLED.findall(text):
             for item in group.split():
                 name, _, ver = item.rpartition("-")
                 if name:
-                    found.setdefault(canonicalize_name(name), ver)
+                    add_version(found, canonicalize_name(name), ver)
     if ".dist-info" in text:
         for name, ver in _DIST_INFO.findall(text):
-            found.setdefault(canonicalize_name(name), ver)
+            add_version(found, canonicalize_name(name), ver)
     if "ython" in text:
         for ver in _BANNER.findall(text):
-            found.setdefault("python", ver)
+            add_version(found, "python", ver)
     if "-packages/" in text and "python" not in found:
         m = _SITE_PY.search(text)
         if m:
-            found["python"] = m.group(1)
+            add_version(found, "python", m.group(1))
     return found
 
 

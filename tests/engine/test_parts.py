@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,23 @@ def test_the_one_marker_search_finds_what_a_test_per_marker_finds() -> None:
     for _ in range(5000):
         line = b"".join(rng.choice(pieces) for _ in range(rng.randrange(6)))
         assert parts._marked(line) == any(m in line for m in parts._UNSAFE), line
+
+
+def test_versions_past_their_bound_merge_to_what_one_scan_keeps() -> None:
+    from kb_engine.versions import MAX_VERSIONS
+
+    rnd = random.Random(8)
+    lines = [f"pkg{rnd.randrange(9000)}-x==1.{k}" for k in range(3 * MAX_VERSIONS)]
+    data = ("\n".join(lines) + "\n").encode()
+    whole = rules().diagnose(data).versions
+    assert len(whole) == MAX_VERSIONS  # the first names seen, each with its first version
+    first: dict[str, str] = {}
+    for line in lines:
+        name, _, ver = line.partition("==")
+        if len(first) < MAX_VERSIONS:
+            first.setdefault(name, ver)
+    assert whole == first
+    for cuts in ([len(data) // 5], [len(data) // 2, len(data) * 4 // 5]):
+        bounds = [0, *[data.rindex(b"\n", 0, c) + 1 for c in cuts], len(data)]
+        parts = [rules().scan_part([data[a:b]]) for a, b in itertools.pairwise(bounds)]
+        assert rules().diagnose_parts(parts).versions == whole

@@ -51,3 +51,11 @@ def test_a_freeze_line_behind_a_ci_stamp_is_read() -> None:
     assert find_versions("2026-11-28 10:00:00 requests==1.0") == {}
     assert find_versions("2026-11-28T10:00:00Zrequests==1.0") == {}
     assert find_versions("ERROR 2026 requests==1.0") == {}
+
+
+def test_names_and_versions_past_their_lengths_are_not_read() -> None:
+    from kb_engine.versions import find_versions
+
+    assert find_versions("a" * 201 + "==1.0\n" + "b==1." + "0" * 98 + "\nc==2.0") == {
+        "b": "1." + "0" * 98, "c": "2.0"}  # a 100-character version is read
+    assert find_versions("ok==1." + "0" * 99) == {}  # 101 characters
