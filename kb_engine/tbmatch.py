@@ -19,6 +19,8 @@ from .windows import WindowLines
 
 MAX_TRACEBACKS = 500
 MAX_FRAME_MEMO = 20_000
+KEPT_EXCEPTIONS = 20  # of a kept traceback's chain: the first and the last (trim_traceback)
+KEPT_FRAMES = 10  # of each kept exception's frames: the outermost and the innermost
 _CAPS_CHARS = 1024
 _UNSEEN: dict[str, str] = {}  # not in the memo yet (None is a remembered miss)
 
@@ -101,6 +103,7 @@ class Recorder:
         first = tb.first_line
         shift_traceback(tb, base)
         if self._keeps_tracebacks():
+            trim_traceback(tb)
             self.tracebacks.append(tb)
             for exc in tb.exceptions:
                 self.line_text[exc.line] = lines[exc.line - base][:MAX_EVIDENCE_TEXT]
@@ -229,6 +232,24 @@ def _frame_matches(sig: Sig, module: str, file: str, function: str) -> bool:
     return True
 
 
+def trim_traceback(tb: Traceback) -> None:
+    """Keep of a traceback what a report reads: its final exception with its innermost
+    frames, and its lines (kb_engine.scoring), with the first and last exceptions of a
+    chain and the outermost and innermost frames of each. Its hits were recorded before,
+    from all of it. Without this, 500 kept tracebacks of 5,000 lines each (long chains,
+    deep recursions) held 400 MB from a 100 MB log."""
+    excs = tb.exceptions
+    if len(excs) > 2 * KEPT_EXCEPTIONS:
+        final = tb.final
+        middle = excs[KEPT_EXCEPTIONS:-KEPT_EXCEPTIONS]
+        tb.exceptions = [*excs[:KEPT_EXCEPTIONS],
+                         *[e for e in middle if e is final],  # its place in the order
+                         *excs[-KEPT_EXCEPTIONS:]]
+    for exc in tb.exceptions:
+        if len(exc.frames) > 2 * KEPT_FRAMES:
+            exc.frames = exc.frames[:KEPT_FRAMES] + exc.frames[-KEPT_FRAMES:]
+
+
 def shift_traceback(tb: Traceback, base: int) -> None:
     if not base:
         return
@@ -240,4 +261,5 @@ def shift_traceback(tb: Traceback, base: int) -> None:
             fr.line += base
 
 
-__all__ = ["MAX_FRAME_MEMO", "MAX_TRACEBACKS", "Recorder", "shift_traceback", "type_matches"]
+__all__ = ["KEPT_EXCEPTIONS", "KEPT_FRAMES", "MAX_FRAME_MEMO", "MAX_TRACEBACKS", "Recorder",
+           "shift_traceback", "trim_traceback", "type_matches"]

@@ -206,3 +206,69 @@ def test_a_header_on_the_next_line_ends_the_parse_as_header_follows_says() -> No
             assert parse_traceback_at(lines, 0) == (None, 1, False), lines
             said += 1
     assert said > 300
+
+
+def _long_chain(n: int) -> list[str]:
+    lines: list[str] = []
+    for k in range(n):
+        lines += [HEADER, f'  File "/app/a.py", line {k + 1}, in step_{k}',
+                  f"ValueError: step {k}"]
+    return lines
+
+
+# 60 chained errors, then a group of 15 groups of two: its final exception is the
+# 62nd of 107, 45 sub-exceptions follow it (CPython's own output).
+_GROUPED = """
+def chain(n):
+    try:
+        if n == 0:
+            raise ValueError("bottom")
+        chain(n - 1)
+    except ValueError as e:
+        raise ValueError(f"step {n}") from e
+try:
+    chain(59)
+except ValueError:
+    raise ExceptionGroup("many", [ExceptionGroup(f"g{j}", [KeyError(j), OSError(j)])
+                                  for j in range(15)])
+"""
+
+
+def _grouped() -> list[str]:
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", _GROUPED], capture_output=True, text=True,
+                         timeout=60)
+    return run.stderr.splitlines()
+
+
+def test_kept_tracebacks_keep_what_a_report_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb_engine import tbmatch
+    from kb_engine.tbmatch import KEPT_EXCEPTIONS, KEPT_FRAMES, trim_traceback
+
+    chain = parse_traceback(_long_chain(300), 0)
+    assert chain is not None and len(chain.exceptions) == 300
+    final = chain.final
+    trim_traceback(chain)
+    assert len(chain.exceptions) == 2 * KEPT_EXCEPTIONS and chain.final is final
+    grouped_lines = _grouped()
+    grouped = parse_traceback(grouped_lines, 0)
+    assert grouped is not None and grouped.final is not None
+    final = grouped.final
+    assert final.type == "ExceptionGroup" and grouped.exceptions[-1] is not final
+    trim_traceback(grouped)
+    assert grouped.final is final and len(grouped.exceptions) == 2 * KEPT_EXCEPTIONS + 1
+    deep = parse_traceback([HEADER, *[FRAME.replace("3", str(k)) for k in range(900)],
+                            "RecursionError: deep"], 0)
+    assert deep is not None and deep.final is not None
+    inner = deep.final.frames[-3:]
+    trim_traceback(deep)
+    assert len(deep.final.frames) == 2 * KEPT_FRAMES and deep.final.frames[-3:] == inner
+    rules = load_rules()
+    lines = [*_long_chain(1600), "INFO next", *grouped_lines * 2, "INFO next",
+             *_long_chain(100), "INFO end"]
+    trimmed = rules.diagnose("\n".join(lines)).to_dict()
+    monkeypatch.setattr(tbmatch, "KEPT_EXCEPTIONS", 10**6)
+    monkeypatch.setattr(tbmatch, "KEPT_FRAMES", 10**6)
+    assert rules.diagnose("\n".join(lines)).to_dict() == trimmed
