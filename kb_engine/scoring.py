@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from .compiled import CompiledRules
 from .hits import ScanResult, hit_captures
 from .masks import fingerprint, mask
+from .owners import LineOwners
 from .record import Record
 from .report import Diagnosis, Evidence, Failure, Report, SignatureCheck
 from .tbtypes import Traceback
@@ -180,7 +181,7 @@ def _primary_line(s: _Scored, scan: ScanResult, weights: list[float]) -> int:
     return scan.sig_hits[best].hits[0].line
 
 
-def _diagnosis(rules: CompiledRules, s: _Scored, scan: ScanResult, locate: dict[int, int],
+def _diagnosis(rules: CompiledRules, s: _Scored, scan: ScanResult, locate: LineOwners,
                rank_: int) -> Diagnosis:
     caps: dict[str, str] = {}
     evidence: list[Evidence] = []
@@ -235,7 +236,7 @@ def failure_texts(
 
 def _failures(
     scan: ScanResult, evidence: set[int], shown: set[int] | None = None
-) -> tuple[list[Failure], dict[int, int]]:
+) -> tuple[list[Failure], LineOwners]:
     """One failure per distinct traceback fingerprint, plus evidence lines outside tracebacks.
 
     ``shown``: the only lines whose failure is looked up (the primary line of each cause the
@@ -243,7 +244,7 @@ def _failures(
     none of them changes nothing, and its fingerprint is not computed; None computes all."""
     failures: list[Failure] = []
     by_fp: dict[str, int] = {}
-    locate: dict[int, int] = {}
+    locate = LineOwners()
     for tb in scan.tracebacks:
         key = _traceback_key(tb)
         if key is None:
@@ -262,8 +263,7 @@ def _failures(
                                     tb.last_line + 1))
         else:
             continue
-        for ln in range(tb.first_line, tb.last_line + 1):
-            locate[ln] = fid
+        locate.add_span(tb.first_line, tb.last_line, fid)
     # A log line just above a traceback ("ERROR: Exception in ASGI application") belongs
     # to that traceback's failure.
     for tb in scan.tracebacks:
@@ -272,7 +272,7 @@ def _failures(
             for ln in range(max(0, tb.first_line - _LEAD_IN), tb.first_line):
                 locate.setdefault(ln, owner)
     # Evidence outside tracebacks: nearby lines (gap <= 5) form one failure.
-    loose = sorted(evidence - set(locate))
+    loose = sorted(ln for ln in evidence if ln not in locate)
     clusters: list[list[int]] = []
     for ln in loose:
         if clusters and ln - clusters[-1][-1] <= _CLUSTER_GAP:
