@@ -155,3 +155,37 @@ def test_remembered_frames_and_exceptions_are_fresh_objects(
     monkeypatch.setattr(tracebacks, "_MEMO_MAX", 2)  # the memos start over: same answers
     assert parse_traceback(lines, 0) == again
     assert len(tracebacks._frame_memo) <= 2 and len(tracebacks._exc_memo) <= 2
+
+
+def test_module_of_cuts_where_the_path_regexes_cut_in_linear_time() -> None:
+    import random
+    import re
+
+    site = re.compile(r".*/(?:site-packages|dist-packages)/")
+    stdlib = re.compile(r".*/lib/python\d\.\d+/")
+
+    def reference(path: str) -> str:  # module_of as it was, with the regexes
+        p = path.replace("\\", "/")
+        stripped = site.sub("", p, count=1)
+        if stripped == p:
+            stripped = stdlib.sub("", p, count=1)
+        if stripped == p:
+            stripped = p.lstrip("./")
+            if stripped.startswith("/"):
+                stripped = stripped.rsplit("/", 1)[-1]
+        if stripped.endswith(".py"):
+            stripped = stripped[:-3]
+        if stripped.endswith("/__init__"):
+            stripped = stripped[: -len("/__init__")]
+        return stripped.strip("/").replace("/", ".")
+
+    pieces = ["/site-packages/", "/dist-packages/", "/lib/python3.11/", "/lib/python3.",
+              "/lib/python/", "/lib/python3.1/lib/python3.11/", "\\", "./", "app", "/", "1",
+              "__init__", ".py", "site-packages", "\n", "é"]
+    rng = random.Random(4)
+    for _ in range(20_000):
+        path = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 9)))
+        assert module_of(path) == reference(path), repr(path)
+    # a 64 KiB path without the needles: the regexes took about 6 s on it
+    long = "/app/" + "a" * 65_000 + ".py"
+    assert module_of(long) == "app." + "a" * 65_000
