@@ -92,12 +92,12 @@ def prefix_shape(prefix: str, count: bool = True) -> PrefixPattern | None:
     got = _compiled.get(source)
     if got is not None:
         return got
-    if count and source in _seen:
-        if len(_compiled) >= _SHAPES_MAX:
-            _compiled.clear()
-        got = _compiled[source] = re.compile(source)
-        return got
     if count:
+        if source in _seen:  # its second sighting
+            if len(_compiled) >= _SHAPES_MAX:
+                _compiled.clear()
+            got = _compiled[source] = re.compile(source)
+            return got
         if len(_seen) >= _SHAPES_MAX:
             _seen.clear()
         _seen.add(source)
