@@ -50,7 +50,7 @@ def _engine_of(tree: Path, env: dict[str, str]) -> str:
     """Which kb_engine the variant imports, and whether its C helpers are built."""
     code = ("import importlib, kb_engine; print(kb_engine.__file__)\n"
             "built = []\n"
-            "for name in ('_speedups', '_hitbuf'):\n"
+            "for name in ('_speedups', '_hitbuf', '_tbscan'):\n"
             "    try:\n        importlib.import_module('kb_engine.' + name)\n"
             "    except ImportError:\n        continue\n"
             "    built.append(name)\n"

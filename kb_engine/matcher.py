@@ -39,6 +39,7 @@ from .partners import add_partner_candidates
 from .prefilter import Candidates
 from .regexes import bytes_tester
 from .tbmatch import Recorder, type_matches
+from .tbscan import headers_to_parse
 from .tbtypes import ParsedException
 from .tracebacks import parse_bare_syntax_error
 from .versions import MAX_VERSIONS, STAMP, find_versions
@@ -77,7 +78,8 @@ class Scanner(Recorder):
                     break
         tb_lines: set[int] = set()
         copies: list[tuple[int, int]] = []  # tracebacks the memo copied: lines read before
-        for local in sorted(candidates.pop(PROBE_TB_HEADER, {})):
+        heads = headers_to_parse(window, candidates.pop(PROBE_TB_HEADER, {}), len(lines))
+        for local in heads:
             if local in tb_lines:  # past MAX_TRACEBACKS still parsed: hits, not kept
                 continue
             tb, block = self._tb_memo.parse(lines, local)

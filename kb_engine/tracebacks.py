@@ -43,7 +43,7 @@ _NOT_DETAIL = re.compile(
 # Exception-group drawing: "  +-+---- 1 ----", "    | ValueError: x", "  +----------".
 _GROUP_SEP = re.compile(r"^\s*\+[-+]*(?:-+ (?:\d+|\.\.\.) -+)?-*\s*$")
 _GROUP_BAR = re.compile(r"^(\s*)\| ?")
-_MAX_TB_LINES = 5000
+MAX_TB_LINES = 5000
 _MAX_DETAIL = 40
 
 
@@ -153,7 +153,7 @@ def parse_traceback_at(lines: Lines, start: int) -> tuple[Traceback | None, int,
     frames: list[Frame] = []
     chain: str | None = None
     current: ParsedException | None = None
-    end = min(len(lines), start + _MAX_TB_LINES)
+    end = min(len(lines), start + MAX_TB_LINES)
     record_end = False
     read_on = getattr(lines, "iter_from", None)  # WindowLines: no call per line
     texts = read_on(start + 1, end) if read_on else map(lines.__getitem__, range(start + 1, end))

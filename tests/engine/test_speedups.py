@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kb_engine import cleanup, hitbuf, load_rules, prefilter, speedups
+from kb_engine import cleanup, hitbuf, load_rules, prefilter, speedups, tbscan
 from kb_engine.cleanup import clean_bytes
 
 from .test_cleanup import CONFIGS, big_fuzz_inputs, fuzz_inputs, patch_limits, reference_clean_bytes
@@ -31,6 +31,7 @@ def test_the_c_helpers_are_built_where_ci_requires_them() -> None:
     assert speedups.HAVE_SPEEDUPS
     assert speedups.newlines is not speedups.newlines_py
     assert hitbuf.HAVE_C_HITBUFFER and prefilter.HitBuffer is not hitbuf.HitBufferPy
+    assert tbscan.HAVE_TBSCAN
     assert cleanup._ANSI_B.pattern == _ANSI.pattern  # what strip_cr_ansi spells out in C
 
 
