@@ -21,7 +21,8 @@ def test_ab_runs_each_tree_and_prints_a_ratio_per_pack(tmp_path: Path) -> None:
     lines = out.stdout.splitlines()
     assert lines[0].startswith(f"old: {ROOT / 'kb_engine' / '__init__.py'} (")
     assert lines[1].startswith(f"new: {ROOT / 'kb_engine' / '__init__.py'} (")
-    assert re.search(r" \((C helpers built: _speedups(, _hitbuf)?|no C helpers)\)$", lines[0])
+    assert re.search(r" \((C helpers built: _speedups(, _hitbuf)?(, _tbscan)?|no C helpers)\)$",
+                     lines[0])
     assert lines[2].startswith("pack, 0 MB, 2 rounds: old best ") and "old/new median" in lines[2]
 
 
