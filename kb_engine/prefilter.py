@@ -28,10 +28,11 @@ from itertools import accumulate, compress, repeat
 from operator import is_
 from typing import Any
 
+from .hitbuf import HAVE_C_HITBUFFER, HitBuffer, HitBufferPy, record
 from .hitbuf import Candidates as Candidates
-from .hitbuf import HitBuffer, HitBufferPy, record
 from .lazy import LazyList
 from .record import FrozenRecord, Record
+from .speedups import newlines
 from .windows import capped_line_blocks
 
 _hs: Any
@@ -43,6 +44,9 @@ except ImportError:  # pragma: no cover
 HAVE_HYPERSCAN = _hs is not None
 # Budget of literal occurrences per window before the bounded path takes over.
 _BUDGET_MIN = 20_000
+# Hyperscan's budget (_hit_budget): hits a line (fewer where each costs a Python call),
+# and bytes a hit at most.
+_HITS_PER_LINE, _BYTES_PER_HIT = (8 if HAVE_C_HITBUFFER else 2), 32
 _NEWLINE = re.compile(rb"\n")
 # See HyperscanPrefilter: line text -> ((probe id, offset in the line), ...) for at most
 # _LINE_MEMO lines; windows longer than _SEGMENT go a segment at a time, sampled.
@@ -145,9 +149,20 @@ class Prefilter:
 
 
 def _budget(window: bytes) -> int:
-    # About one hit per 80-byte line: past that, scanning line by line (about a
-    # microsecond a line) costs less than a Python callback per hit.
+    # The portable backend's: about one hit per 80-byte line. Past that, scanning line
+    # by line (about a microsecond a line) costs less than a Python callback per hit.
     return max(_BUDGET_MIN, len(window) // 80)
+
+
+def _hit_budget(window: bytes, start: int, end: int, floor: int = 0) -> int:
+    """Hits Hyperscan may report in ``window[start:end]`` before the bounded path takes
+    over. The C hit buffer costs about 0.5 µs a hit and the bounded path 3-4 µs a new
+    line, so the budget is _HITS_PER_LINE a line (a run of traceback headers, one hit a
+    line, stays on this path; a line of a literal repeated 200 times goes line by line);
+    at most one hit per _BYTES_PER_HIT bytes: the budget a scan may spend and then
+    give up (a segment of short lines with a few long dense ones: adv-repeat)."""
+    lines = newlines(window, start, end) + 1
+    return max(floor, min(_HITS_PER_LINE * lines, (end - start) // _BYTES_PER_HIT))
 
 
 def _all_hits(db: Any, data: bytes | memoryview, budget: int) -> HitBufferPy | None:
@@ -227,11 +242,10 @@ class HyperscanPrefilter(Prefilter):
             end = window.find(b"\n", start + _SEGMENT)
             end = len(window) if end < 0 else end
             hits = None
-            if not dense or _all_hits(db, view[start:start + _SAMPLE], _SAMPLE // 80
-                                      ) is not None:  # the sample is not dense
-                budget = _budget(window) if end - start == len(window) else max(
-                    _SAMPLE, end - start) // 80
-                hits = _all_hits(db, view[start:end], budget)
+            if not dense or _all_hits(db, view[start:start + _SAMPLE], _hit_budget(
+                    window, start, min(start + _SAMPLE, end))) is not None:  # not dense
+                hits = _all_hits(db, view[start:end], _hit_budget(
+                    window, start, end, _BUDGET_MIN if end - start == len(window) else 0))
             dense = hits is None
             if hits is None:
                 line += self._per_line(window[start:end], self._single_db(), memo, cands, line,

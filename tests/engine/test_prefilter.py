@@ -71,9 +71,14 @@ def test_bounded_path_gives_identical_reports(
     rules: RuleSet, path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     normal = _full_report(rules, path)
-    # Every window takes the path meant for pathological ones.
-    monkeypatch.setattr("kb_engine.prefilter._budget", lambda window: -1)
+    # Every window takes the path meant for pathological ones: no budget is enough (the
+    # portable backend's, then Hyperscan's).
+    asked: list[int] = []
+    monkeypatch.setattr("kb_engine.prefilter._budget", lambda window: asked.append(1) or -1)
+    monkeypatch.setattr("kb_engine.prefilter._hit_budget",
+                        lambda *args: asked.append(1) or -1)
     bounded = _full_report(rules, path)
+    assert asked, "the budget was consulted"
     assert bounded == normal
 
 
@@ -220,6 +225,28 @@ def test_big_windows_go_a_segment_at_a_time_with_the_same_lines(
     cands_whole: dict[int, dict[int, int]] = {}
     n_whole = whole.number(sparse * 3, pre.ids_of, cands_whole, 0, 0)
     assert pre.candidates(sparse * 3) == (cands_whole, n_whole)
+
+
+@pytest.mark.parametrize(("line", "by_line"), [
+    (b"Traceback (most recent call last):", False),  # a hit a line: all kept
+    (b"boom at the start of a line that goes on, and == at its end, x%d", False),
+    (b"== " * 40 + b"x%d", True),  # forty a line: each new line scanned on its own
+])
+def test_the_bounded_path_is_taken_by_hits_per_line(
+        line: bytes, by_line: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb_engine import prefilter as pf
+
+    pre = _hyperscan_table_prefilter()
+    window = b"\n".join(line.replace(b"%d", b"%d" % i) for i in range(40_000))
+    assert len(window) > pf._SEGMENT  # segments: no floor under the budget
+    calls: list[int] = []
+    original = pre._per_line
+    monkeypatch.setattr(pre, "_per_line", lambda *a: calls.append(1) or original(*a))
+    cands, n = pre.candidates(window)
+    assert n == 40_000 and bool(calls) == by_line
+    assert {pid: sorted(found) for pid, found in cands.items()} == {
+        pid: sorted(line for line, _ in found)  # type: ignore[misc]
+        for pid, found in _line_by_line(pre, window)[0]}
 
 
 @pytest.fixture(scope="module")
