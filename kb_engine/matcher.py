@@ -13,6 +13,7 @@ both paths give identical results.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Iterator
 
@@ -51,6 +52,18 @@ _SEEN_MAX, _SEEN_BYTES = 4096, 1024
 _EXC_ON_LINE = re.compile(
     r"(?:^|[\s:(\[\"'=|])((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?:: ?(.*))?$"
 )
+
+
+def _outside(where: list[int], spans: list[tuple[int, int]]) -> Iterator[int]:
+    """The lines of ``where`` (ascending) in none of ``spans`` (ascending, disjoint): a
+    slice between spans, two bisections a span (a crash loop's copies hold thousands of
+    version lines, each a path with ``site-packages/``)."""
+    at = 0
+    for first, last in spans:
+        stop = bisect.bisect_left(where, first, at)
+        yield from where[at:stop]
+        at = bisect.bisect_right(where, last, stop)
+    yield from where[at:]
 
 
 _ERROR_LINE = re.compile(r"\b(?:ERROR|CRITICAL|FATAL|Error|Exception)\b")
@@ -118,14 +131,10 @@ class Scanner(Recorder):
         it has not seen, the first line naming one winning: a line the same as one read
         before adds nothing, whether inside a traceback the memo copied (``copies``,
         ascending spans of lines) or found in ``_version_lines``."""
-        seen, span = self._version_lines, 0
+        seen = self._version_lines
         if len(self.versions) >= MAX_VERSIONS:  # full: no line can add a name
             return
-        for local in where:
-            while span < len(copies) and copies[span][1] < local:
-                span += 1
-            if span < len(copies) and copies[span][0] <= local:
-                continue
+        for local in _outside(where, copies):
             raw = lines.raw(local)
             stamp = STAMP.match(raw)  # a stamped line names what its rest names
             key = raw if stamp is None else (raw[stamp.end():],)

@@ -59,3 +59,17 @@ def test_names_and_versions_past_their_lengths_are_not_read() -> None:
     assert find_versions("a" * 201 + "==1.0\n" + "b==1." + "0" * 98 + "\nc==2.0") == {
         "b": "1." + "0" * 98, "c": "2.0"}  # a 100-character version is read
     assert find_versions("ok==1." + "0" * 99) == {}  # 101 characters
+
+
+def test_version_lines_inside_copied_tracebacks_are_skipped_by_span() -> None:
+    import random
+
+    from kb_engine.matcher import _outside
+
+    rng = random.Random(3)
+    for _ in range(500):
+        where = sorted(rng.sample(range(300), rng.randrange(0, 80)))
+        cuts = sorted(rng.sample(range(300), 2 * rng.randrange(0, 12)))
+        spans = [(cuts[k], cuts[k + 1]) for k in range(0, len(cuts), 2)]
+        expected = [w for w in where if not any(a <= w <= b for a, b in spans)]
+        assert list(_outside(where, spans)) == expected
