@@ -1,4 +1,4 @@
-/* Which traceback headers of a window need the Python parser (kb_engine.tbscan).
+/* Two loops of traceback reading that Python runs slowly, for logs full of headers.
  *
  * may_parse(window, heads, offsets, n_lines, max_line, max_tb) -> list[int]
  *     heads: the window's header candidate lines, ascending; offsets: line -> a byte
@@ -20,6 +20,13 @@
  *
  *     One walk per head, which ends at the next header at the latest: the heads of a run
  *     cost a few byte compares each, where the parser costs microseconds of Python.
+ *
+ * nul_prefixes(data, literals) -> bytes
+ *     re.sub(pattern, b"\0", data) for the MULTILINE bytes pattern ^L0\d+L1...\d+Lk of a
+ *     log prefix's shape (kb_engine.prefixes; literals = (L0, ..., Lk), none holding a
+ *     digit or a newline, not all empty): at each line start where the shape matches, the
+ *     match becomes one NUL. The traceback memo compares blocks of a stamped crash loop
+ *     in that form (kb_engine.tbmemo), a pass over each block it meets.
  *
  * Blanks are what str.isspace calls blank among ASCII: \t \n \v \f \r, 0x1c-0x1f, space.
  * A test compares the answers with the parser's on random header runs
@@ -278,9 +285,88 @@ may_parse(PyObject *self, PyObject *args)
     return out;
 }
 
+/* The length of the shape's match at t[0:n] (L0, then a digit run and the next literal
+   for each further literal), or -1: the bytes regex ^L0\d+L1...\d+Lk, which has one way to
+   match (no literal holds or starts with a digit). */
+static Py_ssize_t
+literals_match(Bytes t, Py_ssize_t n, PyObject *literals)
+{
+    Py_ssize_t pos = 0, count = PyTuple_GET_SIZE(literals);
+    for (Py_ssize_t k = 0; k < count; k++) {
+        if (k > 0) {
+            if (pos >= n || !is_digit(t[pos])) {
+                return -1;
+            }
+            while (pos < n && is_digit(t[pos])) {
+                pos++;
+            }
+        }
+        PyObject *lit = PyTuple_GET_ITEM(literals, k);
+        Py_ssize_t len = PyBytes_GET_SIZE(lit);
+        if (n - pos < len || memcmp(t + pos, PyBytes_AS_STRING(lit), (size_t)len) != 0) {
+            return -1;
+        }
+        pos += len;
+    }
+    return pos;
+}
+
+static PyObject *
+nul_prefixes(PyObject *self, PyObject *args)
+{
+    Py_buffer buf;
+    PyObject *literals;
+    if (!PyArg_ParseTuple(args, "y*O!:nul_prefixes", &buf, &PyTuple_Type, &literals)) {
+        return NULL;
+    }
+    Py_ssize_t count = PyTuple_GET_SIZE(literals), total = 0;
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *lit = PyTuple_GET_ITEM(literals, k);
+        if (!PyBytes_Check(lit)) {
+            PyBuffer_Release(&buf);
+            return PyErr_Format(PyExc_TypeError, "nul_prefixes: literals must be bytes");
+        }
+        total += PyBytes_GET_SIZE(lit);
+    }
+    if (count == 0 || (count == 1 && total == 0)) {
+        PyBuffer_Release(&buf);
+        return PyErr_Format(PyExc_ValueError, "nul_prefixes: the shape matches nothing");
+    }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, buf.len);
+    if (out == NULL) {
+        PyBuffer_Release(&buf);
+        return NULL;
+    }
+    Bytes in = buf.buf;
+    unsigned char *dst = (unsigned char *)PyBytes_AS_STRING(out);
+    Py_ssize_t at = 0, w = 0;
+    while (at <= buf.len) {  /* a line start: 0, or after a newline */
+        Py_ssize_t m = literals_match(in + at, buf.len - at, literals);
+        if (m > 0) {
+            dst[w++] = 0;
+            at += m;
+        }
+        const void *nl = memchr(in + at, '\n', (size_t)(buf.len - at));
+        Py_ssize_t end = nl == NULL ? buf.len : (Py_ssize_t)((Bytes)nl - in) + 1;
+        memcpy(dst + w, in + at, (size_t)(end - at));
+        w += end - at;
+        if (nl == NULL) {
+            break;
+        }
+        at = end;
+    }
+    PyBuffer_Release(&buf);
+    if (_PyBytes_Resize(&out, w) < 0) {
+        return NULL;
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"may_parse", may_parse, METH_VARARGS,
      "The header lines whose parse may find a traceback (kb_engine.tbscan)."},
+    {"nul_prefixes", nul_prefixes, METH_VARARGS,
+     "Each line's log prefix made a NUL (kb_engine.tbmemo)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -21,6 +21,7 @@ _SHAPES_MAX = 1024
 _compiled: dict[str, re.Pattern[str]] = {}  # shapes seen twice
 _seen: set[str] = set()  # shapes seen once
 _sources: dict[str, str] = {}  # skeleton (decimal runs made NULs) -> shape source
+_literals: dict[str, tuple[bytes, ...]] = {}  # shape source -> its literal parts, UTF-8
 
 
 class Ends(Protocol):
@@ -84,7 +85,11 @@ def prefix_shape(prefix: str, count: bool = True) -> PrefixPattern | None:
     skeleton = _DECIMALS.sub("\0", text)
     source = _sources.get(skeleton)
     if source is None:
-        source = _source(_SPLIT.split(text))
+        parts = _SPLIT.split(text)
+        source = _source(parts)
+        if len(_literals) >= _SHAPES_MAX:
+            _literals.clear()
+        _literals[source] = tuple(p.encode("utf-8", "surrogatepass") for p in parts[0::2])
         if "\0" not in text:
             if len(_sources) >= _SHAPES_MAX:
                 _sources.clear()
@@ -104,8 +109,14 @@ def prefix_shape(prefix: str, count: bool = True) -> PrefixPattern | None:
     return FirstPrefix(source, _SPLIT.split(text))
 
 
+def literal_parts(source: str) -> tuple[bytes, ...] | None:
+    """The literal parts of the shape ``source`` (a digit run between each two), as the
+    bytes its regex matches; None if forgotten (the registry is bounded)."""
+    return _literals.get(source)
+
+
 def _source(parts: list[str]) -> str:
     return "^" + "".join(r"\d+" if k % 2 else re.escape(p) for k, p in enumerate(parts)) + r"\s?"
 
 
-__all__ = ["Ends", "FirstPrefix", "PrefixPattern", "prefix_shape"]
+__all__ = ["Ends", "FirstPrefix", "PrefixPattern", "literal_parts", "prefix_shape"]

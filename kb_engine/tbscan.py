@@ -11,6 +11,7 @@ frame line). So it changes the scan's speed, never its answers: a test compares 
 the parser line for line.
 
 Built at install where a C compiler is (setup.py); without it every header is parsed.
+The same module gives the traceback memo its prefix pass (``nul_prefixes``).
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ from .tracebacks import MAX_TB_LINES
 from .windows import MAX_LINE_BYTES
 
 _may_parse: Callable[[bytes, list[int], dict[int, int], int, int, int], list[int]] | None
+# re.sub of a log prefix shape's bytes pattern by b"\0" (kb_engine.tbmemo), or None.
+nul_prefixes: Callable[[bytes, tuple[bytes, ...]], bytes] | None
 try:
     from ._tbscan import may_parse as _may_parse
+    from ._tbscan import nul_prefixes
 except ImportError:  # pragma: no cover - built without a C compiler
-    _may_parse = None
+    _may_parse = nul_prefixes = None
 
 HAVE_TBSCAN = _may_parse is not None
 
@@ -38,4 +42,4 @@ def headers_to_parse(window: bytes, heads: dict[int, int], n_lines: int) -> list
     return _may_parse(window, lines, heads, n_lines, MAX_LINE_BYTES, MAX_TB_LINES)
 
 
-__all__ = ["HAVE_TBSCAN", "headers_to_parse"]
+__all__ = ["HAVE_TBSCAN", "headers_to_parse", "nul_prefixes"]

@@ -140,3 +140,57 @@ def test_the_report_is_the_same_with_and_without_the_helper(
     monkeypatch.setattr(tbscan, "_may_parse", None)
     assert [rules.diagnose(t) for t in texts] == with_c
     assert sum(len(r.diagnoses) for r in with_c) > 0
+
+
+_PREFIX_TEXTS = ["2026-11-28T10:00:00.0000017Z", "web-1  |", "[pod/web-7d9f8b6c5-x2k4q/web]",
+                 "12:00:01 ERROR", "x", "a1b22c333", "١٢-٣", "2026-11-28 10:00:00,123 - app -",
+                 "1", "7.5", "caf\u00e9 9 |", "tab\there 3", "a+b*c(1)[2]{3}?.^$\\"]
+
+
+@needs_c
+def test_the_prefix_pass_gives_what_the_regex_substitution_gives() -> None:
+    from kb_engine import prefixes, tbmemo
+
+    rng = random.Random(17)
+    alphabet = ["0", "7", "42", "١", " ", "\t", "-", ":", "T", "Z", "|", "x", "é", "\n", "\n",
+                "\\", "+", "(", "\u00a0"]
+    compared = changed = 0
+    for text in _PREFIX_TEXTS * 20:
+        shape = prefixes.prefix_shape(text + "".join(rng.choice("0123456789 ab|")
+                                                     for _ in range(rng.randrange(3))))
+        assert shape is not None
+        literals = prefixes.literal_parts(shape.pattern)
+        assert literals is not None
+        for _ in range(20):
+            lines = []
+            for _ in range(rng.randrange(0, 6)):
+                head = text if rng.random() < 0.6 else "".join(
+                    rng.choice(alphabet) for _ in range(rng.randrange(6)))
+                digits = "".join(rng.choice("0123456789") for _ in range(rng.randrange(3)))
+                lines.append(head + digits + "".join(rng.choice(alphabet)
+                                                     for _ in range(rng.randrange(8))))
+            data = "\n".join(lines).encode("utf-8") + rng.choice([b"", b"\n", b"\n\n"])
+            expected = tbmemo._prefix_bytes(shape.pattern).sub(b"\0", data)
+            assert tbscan.nul_prefixes is not None
+            assert tbscan.nul_prefixes(data, literals) == expected, (shape.pattern, data)
+            compared += 1
+            changed += expected != data
+    assert compared == 20 * 20 * len(_PREFIX_TEXTS) and changed > compared // 3
+
+
+@needs_c
+def test_a_stamped_crash_loop_gives_the_same_report_with_the_prefix_pass(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb_engine import tbmemo
+
+    rules = load_rules()
+    block = [HEADER, FRAME, "    return f()", "ValueError: bad 7", "",
+             "During handling of the above exception, another exception occurred:", "",
+             HEADER, '  File "/usr/lib/python3.11/site-packages/x/y.py", line 9, in g',
+             "KeyError: 'k'", "INFO next record"]
+    text = "\n".join(f"2026-11-28T10:00:{k // 100 % 60:02d}.{k:07d}Z {line}"
+                     for k in range(60) for line in block)
+    with_c = rules.diagnose(text)
+    monkeypatch.setattr(tbmemo, "nul_prefixes", None)
+    assert rules.diagnose(text) == with_c
+    assert with_c.diagnoses or with_c.failures
