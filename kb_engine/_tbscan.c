@@ -16,7 +16,8 @@
  *       a blank or indented line read on; a header ends the parse with nothing, and so
  *       does a line that is neither a frame nor "Type: message" (_EXC_LINE); the lines
  *       running out, or the cap, too. A line starting 'File "' or
- *       "[Previous line repeated", or one _EXC_LINE matches, keeps the head.
+ *       "[Previous line repeated", or one _EXC_LINE matches, keeps the head, and so do
+ *       more than WALK_MAX lines read (frames: a real traceback, the parser's to read).
  *
  *     One walk per head, which ends at the next header at the latest: the heads of a run
  *     cost a few byte compares each, where the parser costs microseconds of Python.
@@ -40,6 +41,10 @@ static const char HEADER[] = "Traceback (most recent call last):";
 static const char GROUP_HEADER[] = "Exception Group Traceback (most recent call last):";
 #define HEADER_LEN ((Py_ssize_t)(sizeof(HEADER) - 1))
 #define GROUP_LEN ((Py_ssize_t)(sizeof(GROUP_HEADER) - 1))
+
+/* Lines read after a header at most: a header run has a frame or two between headers,
+   and a real traceback (kept anyway) would be read twice, here and by the parser. */
+#define WALK_MAX 24
 
 typedef const unsigned char *Bytes;
 
@@ -209,6 +214,9 @@ finds_nothing(const Window *w, Py_ssize_t line, Py_ssize_t ls, Py_ssize_t le)
         return end < 0 || end <= following - HEADER_LEN;
     }
     for (Py_ssize_t j = line + 1; j < stop; j++) {
+        if (j > line + WALK_MAX) {
+            return 0;  /* a real traceback's frames, most likely: the parser's to read */
+        }
         Py_ssize_t js = next, je = line_end(w, js);
         next = je + 1;
         Bytes t = w->data + js;
