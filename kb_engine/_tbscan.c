@@ -167,6 +167,9 @@ typedef struct {
 static Py_ssize_t
 line_end(const Window *w, Py_ssize_t ls)
 {
+    if (ls >= w->len) {
+        return w->len;
+    }
     const void *nl = memchr(w->data + ls, '\n', (size_t)(w->len - ls));
     return nl == NULL ? w->len : (Py_ssize_t)((Bytes)nl - w->data);
 }
@@ -196,7 +199,7 @@ finds_nothing(const Window *w, Py_ssize_t line, Py_ssize_t ls, Py_ssize_t le)
         stop = w->n_lines;
     }
     if (group) {  /* header_follows only */
-        if (line + 1 >= w->n_lines) {
+        if (line + 1 >= w->n_lines || next > w->len) {
             return 0;
         }
         Py_ssize_t ne = line_end(w, next), nn = ne - next;
@@ -216,6 +219,9 @@ finds_nothing(const Window *w, Py_ssize_t line, Py_ssize_t ls, Py_ssize_t le)
     for (Py_ssize_t j = line + 1; j < stop; j++) {
         if (j > line + WALK_MAX) {
             return 0;  /* a real traceback's frames, most likely: the parser's to read */
+        }
+        if (next > w->len) {
+            return 0;  /* n_lines says more lines than the bytes hold: no answer */
         }
         Py_ssize_t js = next, je = line_end(w, js);
         next = je + 1;

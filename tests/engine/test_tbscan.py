@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 
 import pytest
 
@@ -194,3 +195,45 @@ def test_a_stamped_crash_loop_gives_the_same_report_with_the_prefix_pass(
     monkeypatch.setattr(tbmemo, "nul_prefixes", None)
     assert rules.diagnose(text) == with_c
     assert with_c.diagnoses or with_c.failures
+
+
+@needs_c
+def test_hostile_bytes_neither_crash_the_helpers_nor_drop_a_traceback() -> None:
+    """Slack input is hostile: random bytes (NULs, invalid UTF-8, lone CRs) around header
+    and frame pieces, odd offsets, and line counts that disagree with the bytes."""
+    from kb_engine import tbmemo
+
+    rng = random.Random(23)
+    pieces = [HEADER.encode(), FRAME.encode(), b"ValueError: x", b"\n", b"\n", b"\x00",
+              b"\xff\xfe", b"\xe2\x80", b"\r", b" ", b"\t", b"+ Exception Group ",
+              b"2026-11-28 10:00:01 ", b"1", b"|", "١".encode()]
+    assert tbscan.nul_prefixes is not None
+    for round_ in range(400):
+        data = b"".join(rng.choice(pieces) if rng.random() < 0.8 else bytes([rng.randrange(256)])
+                        for _ in range(rng.randrange(0, 60)))
+        n = data.count(b"\n") + 1
+        heads = _heads(data, last_byte=round_ % 2 == 0)
+        keep = tbscan.headers_to_parse(data, heads, n)
+        lines = WindowLines(data, known=dict(heads))
+        for line in set(heads) - set(keep):
+            assert parse_traceback_at(lines, line)[0] is None
+        # nonsense the scanner never passes: offsets outside the data, wrong line counts
+        odd = {rng.randrange(-3, n + 3): rng.randrange(-5, len(data) + 5) for _ in range(4)}
+        got = tbscan.headers_to_parse(data, odd, rng.randrange(0, n + 3))
+        assert set(got) <= set(odd)
+        literals = (*[rng.choice([b"", b"-", b" ", b"\x00", b"\xff", b"ab"])
+                      for _ in range(rng.randrange(1, 4))], b"|")
+        pattern = "^" + r"\d+".join(re.escape(x.decode("latin-1")) for x in literals) + r"\s?"
+        if all(x.isascii() for x in literals):
+            expected = tbmemo._prefix_bytes(pattern).sub(b"\0", data)
+            assert tbscan.nul_prefixes(data, literals) == expected
+        else:
+            tbscan.nul_prefixes(data, literals)  # any answer, no crash
+    # a header on the last line, and a count of lines the bytes do not hold
+    for head in (HEADER, "Exception Group " + HEADER):
+        data = b"x\n" + head.encode()
+        assert tbscan.headers_to_parse(data, {1: len(data) - 1}, 5) == [1]
+    with pytest.raises(ValueError):
+        tbscan.nul_prefixes(b"x", (b"",))
+    with pytest.raises(TypeError):
+        tbscan.nul_prefixes(b"x", ("str",))  # type: ignore[arg-type]
