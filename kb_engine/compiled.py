@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import ahocorasick
 
-from . import foreign
 from .hsexpr import case_partners, expression
-from .partners import KELVIN, LONG_S, has_word_boundary
+from .markers import BUILTIN_REGEXES, builtin_literals
+from .partners import has_word_boundary
 from .prefilter import HAVE_HYPERSCAN, LiteralTable, Prefilter
 from .prefilter import build as build_prefilter
 from .record import FrozenRecord, Record
@@ -26,31 +26,6 @@ from .scoretable import ScoreTable, score_table
 
 if TYPE_CHECKING:
     from .model import Page
-
-# Built-in probe ids (negative numbers never collide with signature probes).
-PROBE_TB_HEADER = -1
-PROBE_SYNTAX = -2
-PROBE_VERSION = -3
-PROBE_ERROR_LINE = -4
-PROBE_PARTNER = -5  # KELVIN SIGN or LONG S: see kb_engine.partners
-BUILTIN_FOREIGN = {kind: -10 - i for i, kind in enumerate(sorted(foreign.LITERALS))}
-SYNTAX_NAMES = ("SyntaxError", "IndentationError", "TabError")
-VERSION_LITERALS = ("==", "Successfully installed", ".dist-info", "-packages/", "ython 3.",
-                    "ython/3.")
-ERROR_LITERALS = ("ERROR", "CRITICAL", "FATAL", "Error", "Exception")
-
-
-def builtin_literals() -> list[tuple[str, int]]:
-    """(literal, probe id) of the markers the matcher itself looks for."""
-    pairs = [("Traceback (most recent call last):", PROBE_TB_HEADER)]
-    pairs += [(name + ":", PROBE_SYNTAX) for name in SYNTAX_NAMES]
-    pairs += [(lit, PROBE_VERSION) for lit in VERSION_LITERALS]
-    pairs += [(lit, PROBE_ERROR_LINE) for lit in ERROR_LITERALS]
-    pairs += [(KELVIN, PROBE_PARTNER), (LONG_S, PROBE_PARTNER)]
-    for kind, lits in foreign.LITERALS.items():
-        pairs += [(lit, BUILTIN_FOREIGN[kind]) for lit in lits]
-    return pairs
-
 
 _NO_DEFAULT = object()
 
@@ -382,7 +357,11 @@ def compile_pages(
             cause.rule_out = [b.add_sig(ci, i, s, True) for i, s in enumerate(c.rule_out)]
             causes.append(cause)
     for literal, pid in builtin_literals():
-        b.table.add(literal, pid, False)
+        regex = BUILTIN_REGEXES.get((literal, pid))
+        if regex is None:
+            b.table.add(literal, pid, False)
+        else:
+            b.table.add_regex(pid, regex, False, (literal,))
     prefilter = build_prefilter(b.table, prefer_hyperscan)
     prefilter.partner_pids = frozenset(b.partner_pids)
     # A partner line's candidates must meet RE2 (hsexpr never makes those exact anywhere).

@@ -18,23 +18,22 @@ import re
 from collections.abc import Iterable, Iterator
 
 from . import foreign
-from .compiled import (
-    BUILTIN_FOREIGN,
-    PROBE_ERROR_LINE,
-    PROBE_PARTNER,
-    PROBE_SYNTAX,
-    PROBE_TB_HEADER,
-    PROBE_VERSION,
-    CompiledRules,
-    Sig,
-    builtin_literals,
-)
+from .compiled import CompiledRules, Sig
 from .hits import (
     MAX_EVIDENCE_TEXT,
     MAX_HITS_PER_SIG,
     MAX_LINE_HITS,
     ScanResult,
     regex_captures,
+)
+from .markers import (
+    BUILTIN_FOREIGN,
+    PROBE_ERROR_LINE,
+    PROBE_PARTNER,
+    PROBE_SYNTAX,
+    PROBE_TB_HEADER,
+    PROBE_VERSION,
+    builtin_literals,
 )
 from .partners import add_partner_candidates
 from .prefilter import Candidates
@@ -66,6 +65,11 @@ def _outside(where: list[int], spans: list[tuple[int, int]]) -> Iterator[int]:
     yield from where[at:]
 
 
+# What a line must hold to name a version (kb_engine.versions.find_versions): "==" then
+# a digit (a byte past ASCII may start a Unicode one), or another source's literal (the
+# site-packages and banner patterns both hold "ython"). A line of "==" noise is skipped
+# on its bytes, undecoded.
+_VERSION_CUE = re.compile(rb"==[0-9\x80-\xff]|Successfully installed|\.dist-info|ython").search
 _ERROR_LINE = re.compile(r"\b(?:ERROR|CRITICAL|FATAL|Error|Exception)\b")
 
 
@@ -136,6 +140,8 @@ class Scanner(Recorder):
             return
         for local in _outside(where, copies):
             raw = lines.raw(local)
+            if _VERSION_CUE(raw) is None:  # "== == ==" noise: nothing to decode
+                continue
             stamp = STAMP.match(raw)  # a stamped line names what its rest names
             key = raw if stamp is None else (raw[stamp.end():],)
             if key in seen:  # the same line again (a crash loop): it names nothing new

@@ -378,3 +378,13 @@ def test_a_caseless_frame_signature_matches_what_re2_matches(
                                  ).to_dict(explain=True) for u in (True, False))
     assert [d["cause"] for d in slow["diagnoses"]] == ["tasks"]
     assert fast == slow
+
+
+def test_version_candidates_need_what_may_start_a_version(hs_rules: RuleSet) -> None:
+    from kb_engine.markers import PROBE_VERSION
+
+    lines = [b"ERROR " * 20 + b"== " * 30, b"requests==2.31.0", b"pkg==\xd9\xa3",
+             b"a == b", b"fastapi==0.110.0  # pinned", b"x" * 50 + b"==1"]
+    cands, n = hs_rules.compiled.prefilter.candidates(b"\n".join(lines))
+    assert n == len(lines)
+    assert sorted(cands.get(PROBE_VERSION, {})) == [1, 2, 4, 5]

@@ -73,3 +73,24 @@ def test_version_lines_inside_copied_tracebacks_are_skipped_by_span() -> None:
         spans = [(cuts[k], cuts[k + 1]) for k in range(0, len(cuts), 2)]
         expected = [w for w in where if not any(a <= w <= b for a, b in spans)]
         assert list(_outside(where, spans)) == expected
+
+
+def test_a_line_the_byte_cue_skips_names_no_version() -> None:
+    import random
+
+    from kb_engine.matcher import _VERSION_CUE
+
+    rng = random.Random(11)
+    pieces = ["==", "= =", "1.2", "٣", "x", "pkg", " ", "\t", "-", "_", ".",
+              "2026-11-28T10:00:00Z ", "Successfully installed ", "a-1.0 ", ".dist-info",
+              "foo-2.0", "/python3.11/",
+              "site-packages/", "dist-packages/", "Python 3.11.7", "python/3.12.1", "ERROR ",
+              "\u00e9", "\ufffd"]
+    cued = 0
+    for _ in range(20_000):
+        line = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 9)))
+        if _VERSION_CUE(line.encode("utf-8")) is None:
+            assert find_versions(line) == {}, line
+        else:
+            cued += bool(find_versions(line))
+    assert cued > 1000

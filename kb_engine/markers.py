@@ -1,0 +1,46 @@
+"""The markers the matcher itself looks for, beside the rules' signatures: traceback
+headers, bare syntax errors, version sources, error lines, case partners and foreign
+stacks. Each is a built-in probe with a negative id (signature probes count from 0), found
+by the same prefilter pass as the signatures (kb_engine.compiled adds them to its table).
+"""
+
+from __future__ import annotations
+
+from . import foreign
+from .partners import KELVIN, LONG_S
+
+# Built-in probe ids (negative numbers never collide with signature probes).
+PROBE_TB_HEADER = -1
+PROBE_SYNTAX = -2
+PROBE_VERSION = -3
+PROBE_ERROR_LINE = -4
+PROBE_PARTNER = -5  # KELVIN SIGN or LONG S: see kb_engine.partners
+BUILTIN_FOREIGN = {kind: -10 - i for i, kind in enumerate(sorted(foreign.LITERALS))}
+SYNTAX_NAMES = ("SyntaxError", "IndentationError", "TabError")
+VERSION_LITERALS = ("==", "Successfully installed", ".dist-info", "-packages/", "ython 3.",
+                    "ython/3.")
+ERROR_LITERALS = ("ERROR", "CRITICAL", "FATAL", "Error", "Exception")
+# Built-in probes narrower than their literal where Hyperscan runs (Hyperscan syntax): "=="
+# only before what may start a version (a digit, or a byte past ASCII that may start a
+# Unicode one), so a line of "== == ==" noise is no version candidate. A superset is
+# enough everywhere (the matcher reads versions itself); other backends use the literal.
+BUILTIN_REGEXES = {("==", PROBE_VERSION): rb"==[0-9\x80-\xff]"}
+
+
+def builtin_literals() -> list[tuple[str, int]]:
+    """(literal, probe id) of the markers the matcher itself looks for."""
+    pairs = [("Traceback (most recent call last):", PROBE_TB_HEADER)]
+    pairs += [(name + ":", PROBE_SYNTAX) for name in SYNTAX_NAMES]
+    pairs += [(lit, PROBE_VERSION) for lit in VERSION_LITERALS]
+    pairs += [(lit, PROBE_ERROR_LINE) for lit in ERROR_LITERALS]
+    pairs += [(KELVIN, PROBE_PARTNER), (LONG_S, PROBE_PARTNER)]
+    for kind, lits in foreign.LITERALS.items():
+        pairs += [(lit, BUILTIN_FOREIGN[kind]) for lit in lits]
+    return pairs
+
+
+__all__ = [
+    "BUILTIN_FOREIGN", "BUILTIN_REGEXES", "ERROR_LITERALS", "PROBE_ERROR_LINE", "PROBE_PARTNER",
+    "PROBE_SYNTAX", "PROBE_TB_HEADER", "PROBE_VERSION", "SYNTAX_NAMES", "VERSION_LITERALS",
+    "builtin_literals",
+]
