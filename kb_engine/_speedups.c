@@ -1,4 +1,4 @@
-/* Four byte loops that Python runs slowly, for big logs (kb_engine.speedups).
+/* Five byte loops that Python runs slowly, for big logs (kb_engine.speedups).
  *
  * newlines(data, start=0, end=len(data)) -> int
  *     data.count(b"\n", start, end), by newlines.h's vectorised loop (shared with
@@ -24,7 +24,14 @@
  *     of them are found. None when the hops pass budget (a window dense with such bytes,
  *     where the caller's one-pass search is quicker).
  *
- * All four release the GIL while they loop. Tests compare them with the Python they replace.
+ * strip_fences(data, is_fence_line) -> bytes
+ *     kb_engine.fences' pass: a line that _FENCE_LINE matches (^\s*```[\w+-]*\s*$ on its
+ *     text) becomes empty, every "```" of another line is cut out. A line holding a fence
+ *     is judged on its bytes where ASCII decides (a blank or tag byte past ASCII could be
+ *     Unicode's: then is_fence_line(line bytes), the Python regex, decides). Lines
+ *     without a fence are copied as they are; newlines are kept.
+ *
+ * The first four release the GIL while they loop. Tests compare them with the Python they replace.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -386,6 +393,133 @@ done:
     return out;
 }
 
+/* str's \s among ASCII bytes: \t \n \v \f \r, 0x1c-0x1f, space */
+static int
+fence_blank(unsigned char c)
+{
+    return c == ' ' || (c >= 9 && c <= 13) || (c >= 28 && c <= 31);
+}
+
+static int
+fence_tag(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+        || c == '_' || c == '+' || c == '-';
+}
+
+/* Whether line p[0:n] is what kb_engine.fences._FENCE_LINE matches (^\s*```[\w+-]*\s*$ on
+   its text): 1 yes, 0 no, -1 when a byte past ASCII stands where only str's Unicode
+   classes can tell (the caller's Python decides those). */
+static int
+fence_line(const unsigned char *p, Py_ssize_t n)
+{
+    Py_ssize_t i = 0;
+    int unsure = 0;
+    while (i < n && (fence_blank(p[i]) || p[i] >= 0x80)) {
+        unsure |= p[i] >= 0x80;
+        i++;
+    }
+    if (n - i < 3 || memcmp(p + i, "```", 3) != 0) {
+        return 0;  /* an ASCII byte other than a blank comes before the first fence */
+    }
+    for (i += 3; i < n && (fence_tag(p[i]) || p[i] >= 0x80); i++) {
+        unsure |= p[i] >= 0x80;
+    }
+    for (; i < n && (fence_blank(p[i]) || p[i] >= 0x80); i++) {
+        unsure |= p[i] >= 0x80;
+    }
+    if (i < n) {
+        return 0;  /* an ASCII byte neither blank nor of the tag, after them */
+    }
+    return unsure ? -1 : 1;
+}
+
+/* The first "```" in p[0:n], or NULL (memmem is not everywhere). */
+static const unsigned char *
+find_fence(const unsigned char *p, Py_ssize_t n)
+{
+    const unsigned char *end = p + n;
+    while (end - p >= 3) {
+        const unsigned char *b = memchr(p, '`', (size_t)(end - p - 2));
+        if (b == NULL) {
+            return NULL;
+        }
+        if (b[1] == '`' && b[2] == '`') {
+            return b;
+        }
+        p = b + 1;
+    }
+    return NULL;
+}
+
+/* strip_fences(data, is_fence_line) -> bytes: see the module comment. */
+static PyObject *
+strip_fences(PyObject *self, PyObject *args)
+{
+    Py_buffer buf;
+    PyObject *decide;
+    if (!PyArg_ParseTuple(args, "y*O:strip_fences", &buf, &decide)) {
+        return NULL;
+    }
+    if (!PyCallable_Check(decide)) {
+        PyBuffer_Release(&buf);
+        return PyErr_Format(PyExc_TypeError, "strip_fences: is_fence_line must be callable");
+    }
+    const unsigned char *in = buf.buf;
+    Py_ssize_t size = buf.len, pos = 0, w = 0;
+    PyObject *out = PyBytes_FromStringAndSize(NULL, size);
+    if (out == NULL) {
+        PyBuffer_Release(&buf);
+        return NULL;
+    }
+    unsigned char *dst = (unsigned char *)PyBytes_AS_STRING(out);
+    while (pos < size) {
+        const unsigned char *f = find_fence(in + pos, size - pos);
+        if (f == NULL) {
+            break;
+        }
+        Py_ssize_t at = f - in, ls = at, le;
+        while (ls > pos && in[ls - 1] != '\n') {
+            ls--;
+        }
+        const unsigned char *nl = memchr(in + at, '\n', (size_t)(size - at));
+        le = nl == NULL ? size : nl - in;
+        memcpy(dst + w, in + pos, (size_t)(ls - pos));  /* the lines before, as they are */
+        w += ls - pos;
+        int verdict = fence_line(in + ls, le - ls);
+        if (verdict < 0) {
+            PyObject *line = PyBytes_FromStringAndSize((const char *)in + ls, le - ls);
+            PyObject *got = line == NULL ? NULL : PyObject_CallOneArg(decide, line);
+            Py_XDECREF(line);
+            verdict = got == NULL ? -1 : PyObject_IsTrue(got);
+            Py_XDECREF(got);
+            if (verdict < 0) {
+                Py_DECREF(out);
+                PyBuffer_Release(&buf);
+                return NULL;
+            }
+        }
+        if (!verdict) {  /* the line without its fences */
+            Py_ssize_t i = ls;
+            while (i < le) {
+                const unsigned char *g = find_fence(in + i, le - i);
+                Py_ssize_t stop = g == NULL ? le : g - in;
+                memcpy(dst + w, in + i, (size_t)(stop - i));
+                w += stop - i;
+                i = g == NULL ? le : stop + 3;
+            }
+        }
+        pos = le;  /* its newline goes with what follows */
+    }
+    memcpy(dst + w, in + pos, (size_t)(size - pos));
+    w += size - pos;
+    PyBuffer_Release(&buf);
+    if (_PyBytes_Resize(&out, w) < 0) {
+        return NULL;
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"newlines", newlines, METH_VARARGS, "data.count(b'\\n', start, end), vectorised."},
     {"strip_cr_ansi", strip_cr_ansi, METH_VARARGS,
@@ -394,6 +528,8 @@ static PyMethodDef methods[] = {
      "Every (marker, plain) pair replaced in one left-to-right pass."},
     {"present_literals", present_literals, METH_VARARGS,
      "Which literals occur, as a bit mask; None past the budget of memchr hops."},
+    {"strip_fences", strip_fences, METH_VARARGS,
+     "Fence lines made empty, other fences cut out, as kb_engine.fences does."},
     {NULL, NULL, 0, NULL},
 };
 

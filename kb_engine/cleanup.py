@@ -21,7 +21,7 @@ import re
 from typing import Any
 
 from . import speedups
-from .fences import strip_fences_b
+from .fences import strip_fences
 
 _ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#39;", "'"), ("&amp;", "&"))
 
@@ -354,5 +354,5 @@ def clean_bytes(data: bytes) -> bytes:
     if literals:
         data = _replace_literals(data, found, filler)
     if b"```" in found:
-        data = strip_fences_b(data)
+        data = strip_fences(data)
     return data

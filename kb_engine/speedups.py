@@ -1,4 +1,4 @@
-"""Optional C helpers for four byte loops of a big scan, and the Python they stand for.
+"""Optional C helpers for five byte loops of a big scan, and the Python they stand for.
 
 ``kb_engine/_speedups.c`` is built at install time when a C compiler is there (setup.py
 marks it optional). Without it these names are the plain Python versions, with the same
@@ -14,6 +14,8 @@ answers; tests run both and compare. ``HAVE_SPEEDUPS`` says which is in use.
   memchr hops between their first bytes; None past ``budget`` hops. ``cleanup`` otherwise
   runs a Hyperscan pass for every window (a typical log holds no marker but a CR or an
   ESC, yet has an ``&`` in every URL: the hops cost a third of that pass).
+- ``strip_fences(data, is_fence_line)``: code fences out, a line at a time in C, where
+  ``fences`` visits each fence in Python (a fence storm has thousands per window).
 """
 
 from __future__ import annotations
@@ -25,13 +27,15 @@ _newlines: Callable[..., int] | None
 _strip: Callable[[bytes], bytes] | None
 _replace: Callable[[bytes, Sequence[tuple[bytes, bytes]]], bytes] | None
 _present: Callable[[bytes, Sequence[bytes], int], int | None] | None
+_fences: Callable[[bytes, Callable[[bytes], bool]], bytes] | None
 try:
     from ._speedups import newlines as _newlines
     from ._speedups import present_literals as _present
     from ._speedups import replace_literals as _replace
     from ._speedups import strip_cr_ansi as _strip
+    from ._speedups import strip_fences as _fences
 except ImportError:  # pragma: no cover - built without a C compiler
-    _newlines = _strip = _replace = _present = None
+    _newlines = _strip = _replace = _present = _fences = None
 
 HAVE_SPEEDUPS = _newlines is not None
 
@@ -47,6 +51,8 @@ strip_cr_ansi: Callable[[bytes], bytes] | None = _strip
 replace_literals: Callable[[bytes, Sequence[tuple[bytes, bytes]]], bytes] | None = _replace
 # None without the C helper: cleanup then runs its one-pass marker search on every window.
 present_literals: Callable[[bytes, Sequence[bytes], int], int | None] | None = _present
+# None without the C helper: kb_engine.fences then visits the fences in Python.
+strip_fences: Callable[[bytes, Callable[[bytes], bool]], bytes] | None = _fences
 
 
 def present_literals_py(data: bytes, literals: Sequence[bytes], budget: int) -> int | None:

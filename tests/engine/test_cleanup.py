@@ -34,6 +34,7 @@ def _python_walk(monkeypatch: pytest.MonkeyPatch) -> None:
     their place when built is compared with the same reference in test_speedups.py."""
     monkeypatch.setattr(speedups, "strip_cr_ansi", None)
     monkeypatch.setattr(speedups, "replace_literals", None)
+    monkeypatch.setattr(speedups, "strip_fences", None)
 
 
 # What cleanup does to CRs: a CRLF or a lone CR ends a line (the reference for the tests).

@@ -195,7 +195,7 @@ def test_reports_are_the_same_with_and_without_the_c_helpers(
     assert logs
     # Coloured, CRLF-ended lines with entities and smart quotes: every helper has work to
     # do in every window.
-    text = b"".join(p.read_bytes().replace(b"ERROR", b"\x1b[31mERROR\x1b[0m")
+    text = b"".join(b"```python\n" + p.read_bytes().replace(b"ERROR", b"\x1b[31mERROR\x1b[0m")
                     .replace(b"'", "\u2019".encode()).replace(b"<", b"&lt;")
                     .replace(b"\n", b"\r\n") for p in logs)
     rules = load_rules()
@@ -205,6 +205,7 @@ def test_reports_are_the_same_with_and_without_the_c_helpers(
     monkeypatch.setattr(speedups, "strip_cr_ansi", None)
     monkeypatch.setattr(speedups, "replace_literals", None)
     monkeypatch.setattr(speedups, "present_literals", None)
+    monkeypatch.setattr(speedups, "strip_fences", None)
     assert rules.diagnose([text], explain=True).to_dict(True) == with_c
     assert text.endswith(b"\n") and with_c["input"]["lines"] == text.count(b"\n")
 
@@ -328,3 +329,39 @@ def test_the_sdist_carries_every_file_the_c_modules_include(tmp_path: Path) -> N
     with tarfile.open(archive) as tar:
         shipped = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
     assert wanted | {"kb_engine/_speedups.c", "kb_engine/_hitbuf.c", "setup.py"} <= shipped
+
+
+@needs_c
+def test_strip_fences_equals_the_line_by_line_reference() -> None:
+    from kb_engine import fences
+
+    from .test_cleanup import _old_strip_fences
+
+    def reference(data: bytes) -> bytes:
+        return _old_strip_fences(data.decode("utf-8", "surrogateescape")).encode(
+            "utf-8", "surrogateescape")
+
+    asked: list[bytes] = []
+
+    def decide(line: bytes) -> bool:
+        asked.append(line)
+        return fences._is_fence_line(line)
+
+    helper = speedups.strip_fences
+    assert helper is not None
+    rng = random.Random(31)
+    pieces = ["```", "```", "`", "``", "````", "py", "python3", "c++", "x-y", "_", " ", "\t",
+              "\x0c", "\x1c", "\n", "\n", "\u00a0", "\u2003", "\u00e9", "\u0661", "\u3000",
+              "a", "Traceback", ":", "#", "\ufffd", "\x00"]
+    for _ in range(6000):
+        data = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 14))).encode()
+        if rng.random() < 0.1:
+            data += rng.choice([b"\xff", b"\xc3", b"\xe2\x80"])
+        assert helper(data, decide) == reference(data) == fences.strip_fences_b(data), data
+    assert asked, "lines with a byte past ASCII where it matters went to the regex"
+    for data in big_fuzz_inputs(41, 4):
+        assert helper(data, decide) == reference(data)
+    with pytest.raises(ZeroDivisionError):
+        helper("\u00a0```\n".encode(), lambda line: 1 / 0)  # the regex's errors come out
+    with pytest.raises(TypeError):
+        helper(b"```", None)  # type: ignore[arg-type]
