@@ -1,6 +1,11 @@
 """Interleaved A/B of two kb source trees, each run as a new `kb diagnose` process.
 
-    python bench/ab.py OLD [--new TREE] [--rounds N] [--log FILE] [--rules DIR ...]
+    python bench/ab.py OLD [--new TREE] [--rounds N] [--log FILE] [--rules DIR ...] [--engine]
+
+With ``--engine`` each variant is one long-lived process that loads the rules and the log
+once and times ``RuleSet.diagnose`` on it each round: the engine alone, without the
+start-up and the reading of the log that a new process adds to every run (100 ms and more
+of noise on a 10 MB input).
 
 OLD is a source tree or a git revision (checked out into a temporary worktree, removed
 afterwards). The variants alternate within each round, so both see the same noise; the
@@ -46,6 +51,41 @@ def _run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     return elapsed, _cpu_of(before, os.times())
 
 
+# The --engine worker: rules and log loaded once, one timed diagnose per line read.
+_WORKER = """
+import sys, time
+from kb_engine.loader import load_rules
+rules = load_rules([sys.argv[1]], include_bundled=False)
+data = open(sys.argv[2], "rb").read()
+rules.diagnose(data)
+for _ in sys.stdin:
+    t0 = time.perf_counter()
+    rules.diagnose(data)
+    print(time.perf_counter() - t0, flush=True)
+"""
+
+
+class _Worker:
+    def __init__(self, pack: str, log: str, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-P", "-c", _WORKER, pack, log], env=env,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                     cwd=tempfile.gettempdir())
+
+    def run(self) -> tuple[float, float]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline()
+        if not answer:
+            raise SystemExit(f"the engine worker died (exit {self.proc.wait()})")
+        return float(answer), float(answer)
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait()
+
+
 def _engine_of(tree: Path, env: dict[str, str]) -> str:
     """Which kb_engine the variant imports, and whether its C helpers are built."""
     code = ("import importlib, kb_engine; print(kb_engine.__file__)\n"
@@ -83,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="input (the bench's 100 MB mixed log)")
     ap.add_argument("--rules", action="append", default=[],
                     help="rule pack, repeatable: one comparison each (the bench's packs)")
+    ap.add_argument("--engine", action="store_true",
+                    help="time the engine in one long-lived process per variant")
     args = ap.parse_args(argv)
     # absolute: the variants run from the temporary directory, not from here
     packs = [str(Path(p).resolve()) for p in args.rules] or [
@@ -111,12 +153,18 @@ def main(argv: list[str] | None = None) -> int:
                     "--rules", pack, "--no-bundled", args.log]
             for env in envs.values():  # fills the variant's rule cache: not timed
                 _run(argv, env)
+            workers = {name: _Worker(pack, args.log, env) for name, env in envs.items()
+                       } if args.engine else {}
             got: dict[str, list[tuple[float, float]]] = {"old": [], "new": []}
             for r in range(args.rounds):
                 for name in ("old", "new") if r % 2 == 0 else ("new", "old"):
-                    got[name].append(_run(argv, envs[name]))
+                    got[name].append(workers[name].run() if workers
+                                     else _run(argv, envs[name]))
+            for worker in workers.values():
+                worker.close()
             ratios = [o[0] / n[0] for o, n in zip(got["old"], got["new"], strict=True)]
-            line = [f"{Path(pack).name}, {size:.0f} MB, {args.rounds} rounds:"]
+            what = "engine, " if args.engine else ""
+            line = [f"{Path(pack).name}, {size:.0f} MB, {what}{args.rounds} rounds:"]
             for name, runs in got.items():
                 best = min(w for w, _ in runs)
                 line.append(f"{name} best {best:.3f} s ({size / best:.0f} MB/s), "

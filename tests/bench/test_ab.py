@@ -33,3 +33,14 @@ def test_ab_refuses_a_tree_that_does_not_hold_kb(tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert out.returncode != 0
     assert "not from the tree" in out.stderr
+
+
+def test_ab_engine_mode_times_one_long_lived_process_per_tree() -> None:
+    log = PACK / "demo" / "demo-errors.pool.pos.log"
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "ab.py"), str(ROOT),
+                          "--rounds", "3", "--log", str(log), "--rules", str(PACK), "--engine"],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    line = out.stdout.splitlines()[2]
+    assert line.startswith("pack, 0 MB, engine, 3 rounds: old best ") and "old/new median" in line
+    assert float(re.search(r"old best ([0-9.]+) s", line).group(1)) < 1.0  # type: ignore[union-attr]
