@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import foreign
 from .partners import KELVIN, LONG_S
+from .versions import FREEZE_CUE
 
 # Built-in probe ids (negative numbers never collide with signature probes).
 PROBE_TB_HEADER = -1
@@ -21,10 +22,10 @@ VERSION_LITERALS = ("==", "Successfully installed", ".dist-info", "-packages/", 
                     "ython/3.")
 ERROR_LITERALS = ("ERROR", "CRITICAL", "FATAL", "Error", "Exception")
 # Built-in probes narrower than their literal where Hyperscan runs (Hyperscan syntax): "=="
-# only before what may start a version (a digit, or a byte past ASCII that may start a
-# Unicode one), so a line of "== == ==" noise is no version candidate. A superset is
-# enough everywhere (the matcher reads versions itself); other backends use the literal.
-BUILTIN_REGEXES = {("==", PROBE_VERSION): rb"==[0-9\x80-\xff]"}
+# only before what may start a version (kb_engine.versions.FREEZE_CUE), so a line of
+# "== == ==" noise is no version candidate. A superset is enough everywhere (the matcher
+# reads versions itself); other backends use the literal.
+BUILTIN_REGEXES = {("==", PROBE_VERSION): FREEZE_CUE}
 
 
 def builtin_literals() -> list[tuple[str, int]]:

@@ -42,7 +42,7 @@ from .tbmatch import Recorder, type_matches
 from .tbscan import headers_to_parse
 from .tbtypes import ParsedException
 from .tracebacks import parse_bare_syntax_error
-from .versions import MAX_VERSIONS, STAMP, find_versions
+from .versions import MAX_VERSIONS, STAMP, VERSION_CUE, find_versions
 from .windows import MAX_LINE_BYTES, WindowLines, window_match, windows
 
 MAX_FOREIGN_BLOCKS = 1000
@@ -65,11 +65,6 @@ def _outside(where: list[int], spans: list[tuple[int, int]]) -> Iterator[int]:
     yield from where[at:]
 
 
-# What a line must hold to name a version (kb_engine.versions.find_versions): "==" then
-# a digit (a byte past ASCII may start a Unicode one), or another source's literal (the
-# site-packages and banner patterns both hold "ython"). A line of "==" noise is skipped
-# on its bytes, undecoded.
-_VERSION_CUE = re.compile(rb"==[0-9\x80-\xff]|Successfully installed|\.dist-info|ython").search
 _ERROR_LINE = re.compile(r"\b(?:ERROR|CRITICAL|FATAL|Error|Exception)\b")
 
 
@@ -140,7 +135,7 @@ class Scanner(Recorder):
             return
         for local in _outside(where, copies):
             raw = lines.raw(local)
-            if _VERSION_CUE(raw) is None:  # "== == ==" noise: nothing to decode
+            if VERSION_CUE.search(raw) is None:  # "== == ==" noise: nothing to decode
                 continue
             stamp = STAMP.match(raw)  # a stamped line names what its rest names
             key = raw if stamp is None else (raw[stamp.end():],)

@@ -84,6 +84,7 @@ def prefix_shape(prefix: str, count: bool = True) -> PrefixPattern | None:
     # source costs an escape per part (a stamp has eight).
     skeleton = _DECIMALS.sub("\0", text)
     source = _sources.get(skeleton)
+    parts: list[str] | None = None
     if source is None:
         parts = _SPLIT.split(text)
         source = _source(parts)
@@ -106,7 +107,7 @@ def prefix_shape(prefix: str, count: bool = True) -> PrefixPattern | None:
         if len(_seen) >= _SHAPES_MAX:
             _seen.clear()
         _seen.add(source)
-    return FirstPrefix(source, _SPLIT.split(text))
+    return FirstPrefix(source, _SPLIT.split(text) if parts is None else parts)
 
 
 def literal_parts(source: str) -> tuple[bytes, ...] | None:

@@ -183,9 +183,10 @@ def _versions_same(pattern: str, form: bytes) -> bool:
 def _nul_prefixes(pattern: str, data: bytes) -> bytes:
     """``data`` with each line's log prefix (``pattern``, the parser's) made a NUL: one C
     pass over the shape's literal parts where the helper is built (kb_engine.tbscan)."""
-    literals = None if nul_prefixes is None else literal_parts(pattern)
-    if literals is not None and nul_prefixes is not None:
-        return nul_prefixes(data, literals)
+    if nul_prefixes is not None:
+        literals = literal_parts(pattern)
+        if literals is not None:
+            return nul_prefixes(data, literals)
     return _prefix_bytes(pattern).sub(b"\0", data)
 
 

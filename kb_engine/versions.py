@@ -36,6 +36,12 @@ _DIST_INFO = re.compile(r"\b([A-Za-z0-9][A-Za-z0-9._]*?)-(\d[\w.+!]*?)\.dist-inf
 _SITE_PY = re.compile(r"/python(3\.\d{1,2})/(?:site|dist)-packages/")
 _BANNER = re.compile(r"\b(?:Python|CPython|python)[ /](3\.\d{1,2}\.\d{1,3})\b")
 _LITERALS = ("==", "Successfully installed", ".dist-info", "-packages/", "ython")
+# What a line's bytes must hold to name a version here: "==" then a digit (a byte past
+# ASCII may start a Unicode one, which _FREEZE's \d takes), or another source's literal
+# (the site-packages and banner patterns both hold "ython"). The matcher skips other
+# lines undecoded; where Hyperscan runs, FREEZE_CUE is the version probe itself.
+FREEZE_CUE = rb"==[0-9\x80-\xff]"
+VERSION_CUE = re.compile(FREEZE_CUE + rb"|Successfully installed|\.dist-info|ython")
 
 
 # Bounds: a log of endless distinct ``pkgN==1.0`` lines must not grow the report without
