@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import ahocorasick
 
+from .errorline import ErrorLineScan
 from .hsexpr import case_partners, expression
-from .markers import BUILTIN_REGEXES, builtin_literals
+from .markers import BUILTIN_REGEXES, PROBE_ERROR_LINE, builtin_literals
 from .partners import has_word_boundary
 from .prefilter import HAVE_HYPERSCAN, LiteralTable, Prefilter
 from .prefilter import build as build_prefilter
@@ -356,7 +357,10 @@ def compile_pages(
             cause.sigs = [b.add_sig(ci, i, s, False) for i, s in enumerate(c.signatures)]
             cause.rule_out = [b.add_sig(ci, i, s, True) for i, s in enumerate(c.rule_out)]
             causes.append(cause)
+    apart = prefer_hyperscan and HAVE_HYPERSCAN  # the error words: kb_engine.errorline
     for literal, pid in builtin_literals():
+        if apart and pid == PROBE_ERROR_LINE:
+            continue
         regex = BUILTIN_REGEXES.get((literal, pid))
         if regex is None:
             b.table.add(literal, pid, False)
@@ -364,6 +368,8 @@ def compile_pages(
             b.table.add_regex(pid, regex, False, (literal,))
     prefilter = build_prefilter(b.table, prefer_hyperscan)
     prefilter.partner_pids = frozenset(b.partner_pids)
+    if apart:
+        prefilter.error_lines = ErrorLineScan()
     # A partner line's candidates must meet RE2 (hsexpr never makes those exact anywhere).
     prefilter.exact_any_pids = prefilter.exact_pids & frozenset(b.exact_any) - \
         prefilter.partner_pids

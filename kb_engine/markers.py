@@ -7,6 +7,7 @@ by the same prefilter pass as the signatures (kb_engine.compiled adds them to it
 from __future__ import annotations
 
 from . import foreign
+from .errorline import ERROR_WORDS
 from .partners import KELVIN, LONG_S
 from .versions import FREEZE_CUE
 
@@ -20,7 +21,8 @@ BUILTIN_FOREIGN = {kind: -10 - i for i, kind in enumerate(sorted(foreign.LITERAL
 SYNTAX_NAMES = ("SyntaxError", "IndentationError", "TabError")
 VERSION_LITERALS = ("==", "Successfully installed", ".dist-info", "-packages/", "ython 3.",
                     "ython/3.")
-ERROR_LITERALS = ("ERROR", "CRITICAL", "FATAL", "Error", "Exception")
+# Where Hyperscan runs, these are scanned apart (kb_engine.errorline), not as this probe.
+ERROR_LITERALS = ERROR_WORDS
 # Built-in probes narrower than their literal where Hyperscan runs (Hyperscan syntax): "=="
 # only before what may start a version (kb_engine.versions.FREEZE_CUE), so a line of
 # "== == ==" noise is no version candidate. A superset is enough everywhere (the matcher

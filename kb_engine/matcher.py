@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 
 from . import foreign
 from .compiled import CompiledRules, Sig
+from .errorline import ERROR_LINE
 from .hits import (
     MAX_EVIDENCE_TEXT,
     MAX_HITS_PER_SIG,
@@ -65,9 +66,6 @@ def _outside(where: list[int], spans: list[tuple[int, int]]) -> Iterator[int]:
     yield from where[at:]
 
 
-_ERROR_LINE = re.compile(r"\b(?:ERROR|CRITICAL|FATAL|Error|Exception)\b")
-
-
 class Scanner(Recorder):
     # -- windows -----------------------------------------------------------------
     def scan(self, chunks: Iterable[bytes]) -> ScanResult:
@@ -84,8 +82,9 @@ class Scanner(Recorder):
         self.lines_seen = base + len(lines)
         errs = candidates.pop(PROBE_ERROR_LINE, {})
         if self.first_error is None:
-            for local in sorted(errs):
-                if _ERROR_LINE.search(lines[local]):
+            scan = self.rules.prefilter.error_lines if self.use_prefilter else None
+            for local in sorted(errs) if scan is None else scan.lines(window):
+                if ERROR_LINE.search(lines[local]):
                     self.first_error = (base + local, lines[local][:MAX_EVIDENCE_TEXT])
                     break
         tb_lines: set[int] = set()

@@ -28,6 +28,7 @@ from itertools import accumulate, compress, repeat
 from operator import is_
 from typing import Any
 
+from .errorline import ErrorLineScan
 from .hitbuf import HAVE_C_HITBUFFER, HitBuffer, HitBufferPy, record
 from .hitbuf import Candidates as Candidates
 from .lazy import LazyList
@@ -124,6 +125,7 @@ class Prefilter:
     partner_pids: frozenset[int] = frozenset()
     partner_always: frozenset[int] = frozenset()
     partner_scan: Prefilter | None = None  # their entries alone, for the folded lines
+    error_lines: ErrorLineScan | None = None  # Hyperscan: the error words, apart
 
     def __init__(self, table: LiteralTable, with_regexes: bool = False) -> None:
         self.entries: Sequence[Entry] = table.entries(with_regexes)
