@@ -39,18 +39,24 @@ def _hyperscan_floor(prefilter: Any, chunks: list[Any]) -> Callable[[], int] | N
     single-match pass of every pattern over each 2 MiB window of whole lines (each pattern
     reported once per window, nothing numbered or attributed to lines). Its MB/s on an
     input over its MB/s on the normal log says how much slower the input is for Hyperscan
-    itself. None without Hyperscan (or an engine of the day without the database)."""
+    itself. Lines are cut as the engine cuts them (signatures see a line's first 64 KiB).
+    None without Hyperscan (or an engine of the day without the database)."""
     single = getattr(prefilter, "_single_db", None)
     if single is None:
         return None
     db = single()
+    try:
+        from kb_engine.windows import cap_long_lines as cap
+    except ImportError:  # an engine of the day without the cap
+        def cap(piece: bytes) -> bytes:
+            return piece
     data = b"".join(c.encode("utf-8", "surrogatepass") if isinstance(c, str) else c
                     for c in chunks)
     pieces, start = [], 0
     while start < len(data):
         end = data.find(b"\n", start + (2 << 20))
         end = len(data) if end < 0 else end + 1
-        pieces.append(data[start:end])
+        pieces.append(cap(data[start:end]))
         start = end
 
     def run() -> int:

@@ -126,7 +126,11 @@ class TracebackMemo:
               prefix: PrefixPattern | None) -> bool:
         """Whether lines start..after - 1 are the block (its form, if prefixed)."""
         if prefix is None:
-            return lines.window.startswith(block.data, lines.start(start))
+            at = lines.start(start)
+            if not lines.window.startswith(block.data, at):
+                return False
+            lines.note_start(after, at + len(block.data))  # no walk to it (ends_after_...)
+            return True
         if after >= len(lines):
             return False
         at, end = lines.start(start), lines.start(after)

@@ -184,6 +184,12 @@ class WindowLines:
                 got = self._start[idx] = self.window.rfind(b"\n", 0, off) + 1
         return got
 
+    def note_start(self, idx: int, offset: int) -> None:
+        """Line ``idx`` starts at ``offset``: the caller knows it (a block of whole lines
+        the memo matched ends there), so no search need walk to it."""
+        if idx < self.n:
+            self._start.setdefault(idx, offset)
+
     def start(self, idx: int) -> int:
         got = self._found(idx)
         if got is not None:
