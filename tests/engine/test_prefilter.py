@@ -331,7 +331,9 @@ def test_lines_holding_case_partners_are_candidates(
     k, s = "\u212a", "\u017f"
     apart = ["INFO ok"] * 10  # one failure each: a report keeps one diagnosis a failure
     text = "\n".join([
+        f"di{s}k quota exceeded for ann", *apart,  # a line's first byte, the window's too
         f"ERROR di{s}k quota exceeded for bob", *apart,
+        f"{s}ocket closed", f"{k}eepalive expired", *apart,
         f"ERROR ta{s}{k} killed after 3 retries", *apart,
         f"WARN {s}oc{k}et closed", f"WARN {k}eepalive expired", *apart,
         f"ERROR di{s}{k}ard",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kb_engine import cleanup, hitbuf, load_rules, prefilter, speedups, tbscan
+from kb_engine import cleanup, hitbuf, load_rules, partners, prefilter, speedups, tbscan
 from kb_engine.cleanup import clean_bytes
 
 from .test_cleanup import CONFIGS, big_fuzz_inputs, fuzz_inputs, patch_limits, reference_clean_bytes
@@ -120,6 +120,27 @@ def test_replace_literals_equals_one_replace_after_the_other_for_cleanups_tables
                 continue
             assert got == want, (subset, data)
     assert joins  # the exception is real, and the fuzz makes it
+
+
+@needs_c
+def test_folding_case_partners_in_one_pass_equals_the_replaces(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    pairs = list(partners._FOLDS)
+    for (marker, plain), (other, _) in zip(pairs, pairs[::-1], strict=True):
+        assert marker not in other and not any(
+            other.startswith(marker[i:]) for i in range(1, len(marker)))
+        assert all(m not in plain for m, _ in pairs)
+    rng = random.Random(5)
+    cases = []
+    for data in fuzz_inputs(41, 4_000):
+        cut = sorted(rng.randrange(len(data) + 1) for _ in range(6))
+        bits = [data[a:b] for a, b in zip([0, *cut], [*cut, len(data)], strict=True)]
+        cases.append(rng.choice(pairs)[0].join(bits))  # a partner at each cut
+    cases += [partners.KELVIN.encode()[:2] + partners.LONG_S.encode(), b"\xe2" * 9]
+    folded = [partners.fold(data) for data in cases]
+    monkeypatch.setattr(partners, "replace_literals", None)
+    assert folded == [partners.fold(data) for data in cases]
+    assert any(b"k" in f and partners.KELVIN.encode() not in f for f in folded)
 
 
 @needs_c
