@@ -40,6 +40,27 @@ _OTHER_TRIGGERS = re.compile(
 Keyed = Sequence[tuple[str, str, bool]]  # (key, RE2 pattern, ignore_case)
 
 
+def bundled_regex_keys(rules_dir: Path) -> list[tuple[str, str, bool]]:
+    """(key, RE2 pattern, ignore_case) of every regex signature of the rule files under
+    ``rules_dir`` (kb's bundled pack), read from the YAML itself, not through kb's loader:
+    the keys ``RuleSet.match_counts`` gives (a signature's index is its place in its list,
+    whatever the kinds before it). Folders starting with ``_`` hold corpora, no rules."""
+    import yaml
+
+    out = []
+    for path in sorted(rules_dir.rglob("*.yaml")):
+        if any(part.startswith("_") for part in path.relative_to(rules_dir).parts):
+            continue
+        page = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for cause in page.get("causes") or ():
+            for group in ("signatures", "rule_out"):
+                for i, sig in enumerate(cause.get(group) or ()):
+                    if sig.get("kind") == "regex":
+                        out.append((f"{page['id']}/{cause['id']}#{group}[{i}]",
+                                    sig["pattern"], bool(sig.get("ignore_case", False))))
+    return out
+
+
 def read_text(path: Path, limit: int | None = None) -> str:
     with path.open("rb") as fh:
         data = fh.read() if limit is None else fh.read(limit)

@@ -507,21 +507,33 @@ class Bench:
                                           "bytes": len(two.stdout)})
                 if not ok:
                     self.res.problems.append(f"two processes and --jobs 1 differ: {pack}")
-        # Adversarial inputs: the naive-re2 reference (see naive.py), 1,000 rules.
-        keyed = generate.regex_keys(generate._prefix(pages, 1000))
+        # Adversarial inputs: the naive-re2 reference (see naive.py), 1,000 rules and the
+        # bundled pack, whose rules the crash loops' real traceback matches (the synthetic
+        # pack matches nothing there: its comparison alone would be of zeros).
+        keyed = generate.regex_keys(generate._prefix(pages, 1000)) + naive.bundled_regex_keys(
+            self._bundled_dir())
         for adv in generate.ADV_NAMES:
-            self._compare("pack-1000", keyed, f"{adv}-1m", "kbclean", "re2", nohs=False)
+            self._compare("pack-1000", keyed, f"{adv}-1m", "kbclean", "re2", nohs=False,
+                          bundled=True)
+
+    def _bundled_dir(self) -> Path:
+        """Where the kb under test keeps its bundled rules."""
+        code = "from kb_engine.loader import bundled_rules_dir; print(bundled_rules_dir())"
+        out = subprocess.run([self.py, "-c", code], capture_output=True, text=True, check=True)
+        return Path(out.stdout.strip())
 
     def _compare(self, pack: str, keyed: Any, logname: str, lines_fn: str, engine: str,
-                 nohs: bool) -> None:
+                 nohs: bool, bundled: bool = False) -> None:
         log = self.files[logname]
-        self.say(f"correctness: {pack} on {log.name}{' (no hyperscan)' if nohs else ''}")
+        self.say(f"correctness: {pack}{' + bundled' if bundled else ''} on {log.name}"
+                 f"{' (no hyperscan)' if nohs else ''}")
         ref, any_hit, spent, cached = naive.cached_count(
             log, lines_fn, keyed, engine, DATA / "naive-cache", workers=os.cpu_count() or 2)
         with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as tmp:
             out = Path(tmp.name)
         try:
-            info = self.probe("counts", "--pack", str(self.files[pack]), "--no-bundled",
+            info = self.probe("counts", "--pack", str(self.files[pack]),
+                              *([] if bundled else ["--no-bundled"]),
                               "--log", str(log), "--out", str(out), nohs=nohs)
             got = json.loads(out.read_text())
         finally:
@@ -530,7 +542,8 @@ class Bench:
         diff = sorted(k for k in set(ref) | set(got) if ref.get(k) != got.get(k))
         explained = self._line_cap_explains(log, lines_fn, keyed, engine, got) if diff else ""
         self.res.correctness.append({
-            "log": log.name, "pack": pack, "path": "fallback (no Hyperscan)" if nohs else
+            "log": log.name, "pack": pack + (" + bundled" if bundled else ""),
+            "path": "fallback (no Hyperscan)" if nohs else
             f"default ({info.get('prefilter')})",
             "reference": "naive re" if engine == "re" else "naive re2 + kb cleanup",
             "signatures_compared": len(keyed), "signatures_hit": len(ref),

@@ -43,8 +43,8 @@ def bench_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     return {"pages": pages, "pack": pack, "log": logs["small"], "adv": adv}
 
 
-def _kb_counts(pack: Path, log: Path) -> dict[str, int]:
-    rules = load_rules([pack], include_bundled=False, use_cache=False)
+def _kb_counts(pack: Path, log: Path, bundled: bool = False) -> dict[str, int]:
+    rules = load_rules([pack], include_bundled=bundled, use_cache=False)
     counts = rules.match_counts(iter(probe._chunks(log)))
     return {k: v for k, v in counts.items() if v}
 
@@ -83,3 +83,17 @@ def test_kb_counts_equal_the_naive_loop_on_adversarial_input(bench_inputs: dict,
     path = bench_inputs["adv"][name]
     ref, _ = naive.count(naive.kb_cleaned_lines(path), keyed, "re2")
     assert _kb_counts(bench_inputs["pack"], path) == ref
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["adv-crashloop", "adv-ciprefix", "adv-headers"])
+def test_the_crash_loops_check_counts_the_bundled_rules_too(bench_inputs: dict,
+                                                              name: str) -> None:
+    """The generated pack matches nothing in the crash loops' real traceback: with the
+    bundled pack's signatures (read from its YAML by the bench) the check compares hits."""
+    keyed = gen.regex_keys(bench_inputs["pages"]) + naive.bundled_regex_keys(ROOT / "rules")
+    path = bench_inputs["adv"][name]
+    ref, _ = naive.count(naive.kb_cleaned_lines(path), keyed, "re2")
+    bundled_hits = [k for k in ref if not k.startswith(tuple(p.id for p in bench_inputs["pages"]))]
+    assert bundled_hits or name == "adv-headers"  # its first 60 KB: header runs, no crash
+    assert _kb_counts(bench_inputs["pack"], path, bundled=True) == ref
