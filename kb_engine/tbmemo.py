@@ -56,7 +56,7 @@ class Block:
     traceback, its lines counted from the header's. ``plan`` is the caller's: what it
     derived from that traceback once, for every copy (kb_engine.tbmatch)."""
 
-    __slots__ = ("data", "lines", "plan", "record_end", "same_versions", "tb")
+    __slots__ = ("data", "lines", "plan", "raw_len", "record_end", "same_versions", "tb")
 
     def __init__(self, data: bytes, lines: int, record_end: bool, same_versions: bool) -> None:
         self.data = data  # the lines' bytes, each line's log prefix made a NUL if prefixed
@@ -66,6 +66,9 @@ class Block:
         self.record_end = record_end  # the line after data must pass ends_after_exception
         self.tb: Traceback | None = _PENDING  # at line 0 once known
         self.plan: list[tuple[int, int, dict[str, str] | None]] | None = None
+        # Bytes the lines took where last seen: a prefixed copy's (stamps of one width)
+        # usually take as many, so its end is checked there before being searched for.
+        self.raw_len = 0
 
 
 class TracebackMemo:
@@ -133,10 +136,20 @@ class TracebackMemo:
             return True
         if after >= len(lines):
             return False
-        at, end = lines.start(start), lines.start(after)
-        data = lines.window[at:end]
-        return (end - at <= _BLOCK_MAX and b"\0" not in data
-                and _nul_prefixes(prefix.pattern, data) == block.data)
+        window, at = lines.window, lines.start(start)
+        end = at + block.raw_len
+        # Where the block's bytes ended last time: the form equal there means exactly its
+        # lines are there (a form keeps every newline), so the line after starts there,
+        # found without a walk to it.
+        if (block.raw_len and end <= len(window) and window[end - 1] == 10
+                and _is_form(block, prefix, window[at:end])):
+            lines.note_start(after, end)
+            return True
+        end = lines.start(after)
+        if _is_form(block, prefix, window[at:end]):
+            block.raw_len = end - at
+            return True
+        return False
 
     def _first_sighting(self, key: bytes | tuple[str, bytes], lines: WindowLines, start: int,
                         end_line: int, record_end: bool, prefix: PrefixPattern | None,
@@ -155,8 +168,10 @@ class TracebackMemo:
         blocks = self._by_head.setdefault(key, [])
         if len(blocks) >= _PER_HEAD:
             self._bytes -= len(blocks.pop(0).data)
-        blocks.append(Block(data, end_line - start, record_end,
-                            prefix is None or _versions_same(prefix.pattern, data)))
+        block = Block(data, end_line - start, record_end,
+                      prefix is None or _versions_same(prefix.pattern, data))
+        block.raw_len = end - at
+        blocks.append(block)
         self._bytes += len(data)
 
 
@@ -182,6 +197,12 @@ def _versions_same(pattern: str, form: bytes) -> bool:
     the same in every block of the form."""
     return (_STAMP_SHAPE.fullmatch(pattern[:-3]) is not None
             and _NUL_WITHOUT_BLANK.search(form) is None)
+
+
+def _is_form(block: Block, prefix: PrefixPattern, data: bytes) -> bool:
+    """Whether ``data``, lines behind ``prefix``, are the block's form."""
+    return (len(data) <= _BLOCK_MAX and b"\0" not in data
+            and _nul_prefixes(prefix.pattern, data) == block.data)
 
 
 def _nul_prefixes(pattern: str, data: bytes) -> bytes:
