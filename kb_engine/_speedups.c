@@ -393,13 +393,6 @@ done:
     return out;
 }
 
-/* str's \s among ASCII bytes: \t \n \v \f \r, 0x1c-0x1f, space */
-static int
-fence_blank(unsigned char c)
-{
-    return c == ' ' || (c >= 9 && c <= 13) || (c >= 28 && c <= 31);
-}
-
 static int
 fence_tag(unsigned char c)
 {
@@ -415,7 +408,7 @@ fence_line(const unsigned char *p, Py_ssize_t n)
 {
     Py_ssize_t i = 0;
     int unsure = 0;
-    while (i < n && (fence_blank(p[i]) || p[i] >= 0x80)) {
+    while (i < n && (ascii_blank(p[i]) || p[i] >= 0x80)) {
         unsure |= p[i] >= 0x80;
         i++;
     }
@@ -425,7 +418,7 @@ fence_line(const unsigned char *p, Py_ssize_t n)
     for (i += 3; i < n && (fence_tag(p[i]) || p[i] >= 0x80); i++) {
         unsure |= p[i] >= 0x80;
     }
-    for (; i < n && (fence_blank(p[i]) || p[i] >= 0x80); i++) {
+    for (; i < n && (ascii_blank(p[i]) || p[i] >= 0x80); i++) {
         unsure |= p[i] >= 0x80;
     }
     if (i < n) {

@@ -36,6 +36,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <string.h>
+#include "newlines.h"
 
 static const char HEADER[] = "Traceback (most recent call last):";
 static const char GROUP_HEADER[] = "Exception Group Traceback (most recent call last):";
@@ -47,12 +48,6 @@ static const char GROUP_HEADER[] = "Exception Group Traceback (most recent call 
 #define WALK_MAX 24
 
 typedef const unsigned char *Bytes;
-
-static int
-is_blank(unsigned char c)
-{
-    return c == ' ' || (c >= 9 && c <= 13) || (c >= 28 && c <= 31);
-}
 
 static int
 is_digit(unsigned char c)
@@ -81,7 +76,7 @@ is_ascii(Bytes p, Py_ssize_t n)
 static Py_ssize_t
 rstrip_len(Bytes p, Py_ssize_t n)
 {
-    while (n > 0 && is_blank(p[n - 1])) {
+    while (n > 0 && ascii_blank(p[n - 1])) {
         n--;
     }
     return n;
@@ -131,7 +126,7 @@ shape_match(Bytes p, Py_ssize_t np, Bytes t, Py_ssize_t nt)
             i = k;
         }
     }
-    if (pos < nt && is_blank(t[pos])) {
+    if (pos < nt && ascii_blank(t[pos])) {
         pos++;
     }
     return pos;
@@ -238,7 +233,7 @@ finds_nothing(const Window *w, Py_ssize_t line, Py_ssize_t ls, Py_ssize_t le)
             }
         }
         Py_ssize_t a = 0, b = rstrip_len(t, nt);
-        while (a < b && is_blank(t[a])) {
+        while (a < b && ascii_blank(t[a])) {
             a++;
         }
         if (a == b) {

@@ -1,4 +1,6 @@
-/* count_newlines(p, n): the LFs among n bytes at p, shared by kb_engine's C helpers.
+/* Byte loops shared by kb_engine's C helpers.
+ *
+ * count_newlines(p, n): the LFs among n bytes at p.
  *
  * CPython's bytes.count stops at a maxcount inside its loop, which keeps the compiler from
  * vectorising it (about 1.6 GB/s); this loop counts into 16 byte-sized lanes and runs
@@ -33,6 +35,14 @@ count_newlines(const unsigned char *p, Py_ssize_t n)
         n -= block;
     }
     return total;
+}
+
+/* str's \s among ASCII bytes: \t \n \v \f \r, 0x1c-0x1f, space (what str.strip takes and
+ * the parsers' \s matches; bytes past ASCII are the callers' to judge). */
+static inline int
+ascii_blank(unsigned char c)
+{
+    return c == ' ' || (c >= 9 && c <= 13) || (c >= 28 && c <= 31);
 }
 
 #endif
