@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from .compiled import Sig
 from .record import Record
-from .regexes import compile_re2
+from .regexes import search_captures
 from .tbtypes import Traceback
 
 MAX_HITS_PER_SIG = 20
@@ -25,18 +23,13 @@ class Hit(Record):
         self.captures = captures
 
 
-def named_groups(m: Any) -> dict[str, str]:
-    """The named groups an RE2 match captured (groups that took no part are left out)."""
-    return {k: v for k, v in m.groupdict().items() if v is not None} if m else {}
-
-
 def regex_captures(sig: Sig, text: str, sub: int = 0) -> dict[str, str]:
     pattern = sig.patterns[sub]
     if "(?P<" not in pattern and "(?<" not in pattern:
         # No named group (RE2 spells them only so): nothing to capture, and no capturing
         # compile, which a new process pays per pattern (a long line's hits capture at once).
         return {}
-    return named_groups(compile_re2(pattern, sig.ignore_case).search(text))
+    return search_captures(pattern, sig.ignore_case, text) or {}
 
 
 def hit_captures(sig: Sig, hit: Hit) -> dict[str, str]:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .compiled import CompiledRules, Sig
-from .hits import MAX_EVIDENCE_TEXT, MAX_HITS_PER_SIG, Hit, Kept, SigHits, named_groups
-from .regexes import compile_re2, fast_search
+from .hits import MAX_EVIDENCE_TEXT, MAX_HITS_PER_SIG, Hit, Kept, SigHits
+from .regexes import fast_search, search_captures
 from .tbmemo import Block, TracebackMemo, moved
 from .tbtypes import ParsedException, Traceback
 from .windows import WindowLines
@@ -207,12 +207,11 @@ class Recorder:
         pattern = sig.patterns[0] if sig.patterns else ""
         if not pattern:
             return {}
-        regex = compile_re2(pattern, sig.ignore_case)
         # The first line alone first, so ^...$ anchors mean what authors expect.
-        m = regex.search(exc.message)
-        if m is None and exc.detail:
-            m = regex.search(exc.full_message)
-        return None if m is None else named_groups(m)
+        caps = search_captures(pattern, sig.ignore_case, exc.message)
+        if caps is None and exc.detail:
+            caps = search_captures(pattern, sig.ignore_case, exc.full_message)
+        return caps
 
 
 def _suffixes(qualified: str) -> Iterator[str]:

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from kb_engine.regexes import RegexSyntaxError, compile_re2, required_literals
+from kb_engine.regexes import RegexSyntaxError, compile_re2, required_literals, search_captures
 
 CASES = [
     (r"QueuePool limit of size (?P<size>\d+)", ["QueuePool limit of size 5"]),
@@ -42,3 +42,34 @@ def test_re2_refuses_what_could_backtrack(pattern: str) -> None:
 def test_re2_is_linear_on_a_classic_redos_input() -> None:
     # (a+)+$ takes exponential time in backtracking engines; RE2 answers at once.
     assert compile_re2(r"(a+)+$").search("a" * 50_000 + "!") is None
+
+
+# What a hit's captures hold must not depend on how they are searched: the bytes search
+# (spans in UTF-8 bytes) against google-re2's str search, on text past ASCII where the two
+# count offsets differently.
+CAPTURE_CASES = [
+    (r"pool (?P<name>\w+) of size (?P<size>\d+)", False,
+     ["pool défaut of size 12", "\u200b" * 30 + "pool 池 of size 7 \U0001f525", "pool x"]),
+    (r"(?P<svc>[\w.-]+) refused(?: by (?P<peer>\S+))?", False,
+     ["é redis refused", "naïve refused by ümlaut.host \u2028 tail", "refused"]),
+    (r"(?P<empty>)(?P<word>straße)", True, ["STRASSE", "Straße", "x \ufffd straße"]),
+    (r"user=(?P<user>[^ ]*) ok", False, ["user= ok", "user=ß\u0301 ok"]),
+    (r"(?P<a>α)|(?P<b>β)", False, ["ββα", "γ"]),
+]
+
+
+@pytest.mark.parametrize(("pattern", "ignore_case", "texts"), CAPTURE_CASES)
+def test_capture_search_on_bytes_equals_the_str_search(
+        pattern: str, ignore_case: bool, texts: list[str]) -> None:
+    regex = compile_re2(pattern, ignore_case)
+    for text in texts + [t * 40 for t in texts]:  # long lines too, as evidence lines get
+        m = regex.search(text)
+        want = None if m is None else {k: v for k, v in m.groupdict().items() if v is not None}
+        got = search_captures(pattern, ignore_case, text)
+        assert got == want, (pattern, text)
+        assert got is None or list(got) == list(want or {})  # same order in a report
+
+
+def test_capture_search_raises_the_syntax_error_like_compile() -> None:
+    with pytest.raises(RegexSyntaxError):
+        search_captures(r"(?P<x>a)\1", False, "aa")
