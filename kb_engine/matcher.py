@@ -27,6 +27,7 @@ from .hits import (
     ScanResult,
     regex_captures,
 )
+from .linespans import LineSpans
 from .markers import (
     BUILTIN_FOREIGN,
     PROBE_ERROR_LINE,
@@ -87,7 +88,7 @@ class Scanner(Recorder):
                 if ERROR_LINE.search(lines[local]):
                     self.first_error = (base + local, lines[local][:MAX_EVIDENCE_TEXT])
                     break
-        tb_lines: set[int] = set()
+        tb_lines = LineSpans()
         copies: list[tuple[int, int]] = []  # tracebacks the memo copied: lines read before
         heads = headers_to_parse(window, candidates.pop(PROBE_TB_HEADER, {}), len(lines))
         for local in heads:
@@ -104,14 +105,14 @@ class Scanner(Recorder):
                 self._add_copy(tb, block, local, base, lines)
             else:
                 self._add_traceback(tb, base, lines)
-            tb_lines.update(range(first, last + 1))
+            tb_lines.add(first, last)
         self._versions(lines, sorted(candidates.pop(PROBE_VERSION, {})), copies)
         for local in sorted(candidates.pop(PROBE_SYNTAX, {})):
             if local in tb_lines:
                 continue
             tb = parse_bare_syntax_error(lines, local)
             if tb:
-                tb_lines.update(range(tb.first_line, tb.last_line + 1))
+                tb_lines.add(tb.first_line, tb.last_line)
                 self._add_traceback(tb, base, lines)
         marks: dict[int, str] = {}
         for kind, pid in BUILTIN_FOREIGN.items():
@@ -178,7 +179,7 @@ class Scanner(Recorder):
 
     # -- line probes ---------------------------------------------------------------
     def _confirm_probes(
-        self, candidates: Candidates, base: int, lines: WindowLines, tb_lines: set[int]
+        self, candidates: Candidates, base: int, lines: WindowLines, tb_lines: LineSpans
     ) -> None:
         rules = self.rules
         for pid, locals_ in candidates.items():
