@@ -17,9 +17,9 @@ import ahocorasick
 
 from .errorline import ErrorLineScan
 from .hsexpr import case_partners, expression
-from .markers import BUILTIN_REGEXES, PROBE_ERROR_LINE, builtin_literals
+from .markers import BUILTIN_REGEXES, FIRST_ONLY, PROBE_ERROR_LINE, builtin_literals
 from .partners import has_word_boundary
-from .prefilter import HAVE_HYPERSCAN, LiteralTable, Prefilter
+from .prefilter import HAVE_HYPERSCAN, LiteralTable, Prefilter, escape_literal
 from .prefilter import build as build_prefilter
 from .record import FrozenRecord, Record
 from .regexes import Literals, required_literals
@@ -362,6 +362,9 @@ def compile_pages(
         if apart and pid == PROBE_ERROR_LINE:
             continue
         regex = BUILTIN_REGEXES.get((literal, pid))
+        if apart and pid in FIRST_ONLY:  # an entry of its own: no rule shares its matches
+            regex = escape_literal(literal.encode())
+            b.table.first_only.add(pid)
         if regex is None:
             b.table.add(literal, pid, False)
         else:

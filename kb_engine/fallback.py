@@ -35,7 +35,7 @@ import re2
 
 from . import prefilter as _pf
 from .hitbuf import numbered, record
-from .prefilter import Candidates, LiteralTable, Prefilter, _escape
+from .prefilter import Candidates, LiteralTable, Prefilter, escape_literal
 from .speedups import newlines
 from .windows import capped_lines
 
@@ -60,9 +60,9 @@ def _odd(literal: bytes) -> bool:
 
 def literal_pattern(exact: list[bytes], caseless: list[bytes]) -> bytes:
     """``(?s:.*?)(?:a|b|(?i:c|d))`` with every byte escaped; b"" when there is no literal."""
-    alts = [_escape(lit) for lit in exact]
+    alts = [escape_literal(lit) for lit in exact]
     if caseless:
-        alts.append(b"(?i:" + b"|".join(_escape(lit) for lit in caseless) + b")")
+        alts.append(b"(?i:" + b"|".join(escape_literal(lit) for lit in caseless) + b")")
     return b"(?s:.*?)(?:" + b"|".join(alts) + b")" if alts else b""
 
 
@@ -100,7 +100,7 @@ def _alternation(literals: tuple[bytes, ...]) -> Any:
     options.encoding = re2.Options.Encoding.LATIN1
     options.never_capture = True
     options.log_errors = False
-    return re2.compile(b"|".join(_escape(lit) for lit in literals), options)
+    return re2.compile(b"|".join(escape_literal(lit) for lit in literals), options)
 
 
 @functools.lru_cache(maxsize=16)

@@ -17,10 +17,13 @@ PROBE_SYNTAX = -2
 PROBE_VERSION = -3
 PROBE_ERROR_LINE = -4
 PROBE_PARTNER = -5  # KELVIN SIGN or LONG S: see kb_engine.partners
+# "-packages/": a site-packages path names Python's version (kb_engine.versionlines). Only
+# the first line that does counts, so where Hyperscan runs only a segment's first is found.
+PROBE_SITE_PACKAGES = -6
+SITE_PACKAGES = "-packages/"
 BUILTIN_FOREIGN = {kind: -10 - i for i, kind in enumerate(sorted(foreign.LITERALS))}
 SYNTAX_NAMES = ("SyntaxError", "IndentationError", "TabError")
-VERSION_LITERALS = ("==", "Successfully installed", ".dist-info", "-packages/", "ython 3.",
-                    "ython/3.")
+VERSION_LITERALS = ("==", "Successfully installed", ".dist-info", "ython 3.", "ython/3.")
 # Where Hyperscan runs, these are scanned apart (kb_engine.errorline), not as this probe.
 ERROR_LITERALS = ERROR_WORDS
 # Built-in probes narrower than their literal where Hyperscan runs (Hyperscan syntax): "=="
@@ -28,6 +31,9 @@ ERROR_LITERALS = ERROR_WORDS
 # "== == ==" noise is no version candidate. A superset is enough everywhere (the matcher
 # reads versions itself); other backends use the literal.
 BUILTIN_REGEXES = {("==", PROBE_VERSION): FREEZE_CUE}
+# Built-in probes whose Hyperscan pattern reports its first match of each scan only (a
+# crash loop's every frame line is a site-packages path: 97 % of its matches).
+FIRST_ONLY = frozenset({PROBE_SITE_PACKAGES})
 
 
 def builtin_literals() -> list[tuple[str, int]]:
@@ -35,6 +41,7 @@ def builtin_literals() -> list[tuple[str, int]]:
     pairs = [("Traceback (most recent call last):", PROBE_TB_HEADER)]
     pairs += [(name + ":", PROBE_SYNTAX) for name in SYNTAX_NAMES]
     pairs += [(lit, PROBE_VERSION) for lit in VERSION_LITERALS]
+    pairs.append((SITE_PACKAGES, PROBE_SITE_PACKAGES))
     pairs += [(lit, PROBE_ERROR_LINE) for lit in ERROR_LITERALS]
     pairs += [(KELVIN, PROBE_PARTNER), (LONG_S, PROBE_PARTNER)]
     for kind, lits in foreign.LITERALS.items():
@@ -43,7 +50,8 @@ def builtin_literals() -> list[tuple[str, int]]:
 
 
 __all__ = [
-    "BUILTIN_FOREIGN", "BUILTIN_REGEXES", "ERROR_LITERALS", "PROBE_ERROR_LINE", "PROBE_PARTNER",
-    "PROBE_SYNTAX", "PROBE_TB_HEADER", "PROBE_VERSION", "SYNTAX_NAMES", "VERSION_LITERALS",
+    "BUILTIN_FOREIGN", "BUILTIN_REGEXES", "ERROR_LITERALS", "FIRST_ONLY", "PROBE_ERROR_LINE",
+    "PROBE_PARTNER", "PROBE_SITE_PACKAGES", "PROBE_SYNTAX", "PROBE_TB_HEADER", "PROBE_VERSION",
+    "SITE_PACKAGES", "SYNTAX_NAMES", "VERSION_LITERALS",
     "builtin_literals",
 ]

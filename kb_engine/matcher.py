@@ -13,7 +13,6 @@ both paths give identical results.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterable, Iterator
 
@@ -32,6 +31,7 @@ from .markers import (
     BUILTIN_FOREIGN,
     PROBE_ERROR_LINE,
     PROBE_PARTNER,
+    PROBE_SITE_PACKAGES,
     PROBE_SYNTAX,
     PROBE_TB_HEADER,
     PROBE_VERSION,
@@ -44,27 +44,13 @@ from .tbmatch import Recorder, type_matches
 from .tbscan import headers_to_parse
 from .tbtypes import ParsedException
 from .tracebacks import parse_bare_syntax_error
-from .versions import MAX_VERSIONS, STAMP, VERSION_CUE, find_versions
+from .versionlines import read_versions
 from .windows import MAX_LINE_BYTES, WindowLines, window_match, windows
 
 MAX_FOREIGN_BLOCKS = 1000
-# Version lines already read, kept if short: find_versions only adds what is new.
-_SEEN_MAX, _SEEN_BYTES = 4096, 1024
 _EXC_ON_LINE = re.compile(
     r"(?:^|[\s:(\[\"'=|])((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?:: ?(.*))?$"
 )
-
-
-def _outside(where: list[int], spans: list[tuple[int, int]]) -> Iterator[int]:
-    """The lines of ``where`` (ascending) in none of ``spans`` (ascending, disjoint): a
-    slice between spans, two bisections a span (a crash loop's copies hold thousands of
-    version lines, each a path with ``site-packages/``)."""
-    at = 0
-    for first, last in spans:
-        stop = bisect.bisect_left(where, first, at)
-        yield from where[at:stop]
-        at = bisect.bisect_right(where, last, stop)
-    yield from where[at:]
 
 
 class Scanner(Recorder):
@@ -106,7 +92,9 @@ class Scanner(Recorder):
             else:
                 self._add_traceback(tb, base, lines)
             tb_lines.add(first, last)
-        self._versions(lines, sorted(candidates.pop(PROBE_VERSION, {})), copies)
+        read_versions(lines, sorted(candidates.pop(PROBE_VERSION, {})),
+                      candidates.pop(PROBE_SITE_PACKAGES, {}), copies, self.versions,
+                      self._version_lines)
         for local in sorted(candidates.pop(PROBE_SYNTAX, {})):
             if local in tb_lines:
                 continue
@@ -123,29 +111,6 @@ class Scanner(Recorder):
             if len(self.foreign_blocks) + self.kept.foreign_blocks < MAX_FOREIGN_BLOCKS:
                 self.foreign_blocks.append((base + first, base + last, kind))
         self._confirm_probes(candidates, base, lines, tb_lines)
-
-    def _versions(self, lines: WindowLines, where: list[int],
-                  copies: list[tuple[int, int]]) -> None:
-        """Versions named on the lines ``where`` (ascending). find_versions only adds names
-        it has not seen, the first line naming one winning: a line the same as one read
-        before adds nothing, whether inside a traceback the memo copied (``copies``,
-        ascending spans of lines) or found in ``_version_lines``."""
-        seen = self._version_lines
-        if len(self.versions) >= MAX_VERSIONS:  # full: no line can add a name
-            return
-        for local in _outside(where, copies):
-            raw = lines.raw(local)
-            if VERSION_CUE.search(raw) is None:  # "== == ==" noise: nothing to decode
-                continue
-            stamp = STAMP.match(raw)  # a stamped line names what its rest names
-            key = raw if stamp is None else (raw[stamp.end():],)
-            if key in seen:  # the same line again (a crash loop): it names nothing new
-                continue
-            if len(raw) <= _SEEN_BYTES:
-                if len(seen) >= _SEEN_MAX:
-                    seen.clear()
-                seen.add(key)
-            find_versions(lines[local], self.versions)
 
     def _candidates(self, window: bytes) -> tuple[Candidates, WindowLines]:
         """probe id -> {local line: offset} worth confirming, and the window's lines."""

@@ -12,6 +12,9 @@ Two backends give the same answers:
   its database is compiled once and cached serialized beside the rule cache.
 - pyahocorasick everywhere else.
 
+A probe the matcher needs only the first line of (``LiteralTable.first_only``) may give
+just the first line of each scan with Hyperscan, every line with the other backend.
+
 A window whose literals occur pathologically often (a 10 MB line of ``aaaa``)
 stops the all-occurrences pass after a budget and switches to a bounded path: a
 single-match pass tells which literals occur at all, then each is found line by
@@ -82,13 +85,16 @@ class LiteralTable(Record):
     exact: dict[str, list[int]]
     caseless: dict[str, list[int]]
     regexes: list[tuple[int, bytes, bool, tuple[str, ...]]]
+    first_only: set[int]  # probes of regex entries Hyperscan reports once a scan
 
     def __init__(self, exact: dict[str, list[int]] | None = None,
                  caseless: dict[str, list[int]] | None = None,
-                 regexes: list[tuple[int, bytes, bool, tuple[str, ...]]] | None = None) -> None:
+                 regexes: list[tuple[int, bytes, bool, tuple[str, ...]]] | None = None,
+                 first_only: set[int] | None = None) -> None:
         self.exact = {} if exact is None else exact
         self.caseless = {} if caseless is None else caseless
         self.regexes = [] if regexes is None else regexes
+        self.first_only = set() if first_only is None else first_only
 
     def add(self, literal: str, pid: int, caseless: bool) -> None:
         table = self.caseless if caseless else self.exact
@@ -204,14 +210,17 @@ class HyperscanPrefilter(Prefilter):
 
     def __init__(self, table: LiteralTable) -> None:
         super().__init__(table, with_regexes=True)
+        once = table.first_only  # their entries' own (LiteralTable.add_regex): one probe each
+
+        def main_flags() -> list[int]:
+            return [_hs_flags(e, e.is_regex and e.ids[0] in once) for e in self.entries]
+
         try:
-            main = _compile([_hs_expr(e) for e in self.entries],
-                            [_hs_flags(e, False) for e in self.entries])
+            main = _compile([_hs_expr(e) for e in self.entries], main_flags())
         except _hs.error:  # some regex is beyond Hyperscan: find it, use its literals
             self.entries = _demote_rejected(list(self.entries))
             self.ids_of = [e.ids for e in self.entries]
-            main = _compile([_hs_expr(e) for e in self.entries],
-                            [_hs_flags(e, False) for e in self.entries])
+            main = _compile([_hs_expr(e) for e in self.entries], main_flags())
         self.exact_pids = frozenset(pid for e in self.entries if e.is_regex for pid in e.ids)
         self.serialized = bytes(_hs.dumpb(main))
         self.serialized_single = bytes(_hs.dumpb(_compile(
@@ -306,12 +315,12 @@ class HyperscanPrefilter(Prefilter):
         self._db = self._single = None
 
 
-def _escape(literal: bytes) -> bytes:
+def escape_literal(literal: bytes) -> bytes:
     return b"".join(b"\\x%02x" % c for c in literal)
 
 
 def _hs_expr(e: Entry) -> bytes:
-    return e.expr if e.is_regex else _escape(e.expr)
+    return e.expr if e.is_regex else escape_literal(e.expr)
 
 
 def _hs_flags(e: Entry, single: bool) -> int:

@@ -1,3 +1,5 @@
+import pytest
+
 from kb_engine.versions import check, find_versions
 
 
@@ -64,7 +66,7 @@ def test_names_and_versions_past_their_lengths_are_not_read() -> None:
 def test_version_lines_inside_copied_tracebacks_are_skipped_by_span() -> None:
     import random
 
-    from kb_engine.matcher import _outside
+    from kb_engine.versionlines import outside
 
     rng = random.Random(3)
     for _ in range(500):
@@ -72,7 +74,7 @@ def test_version_lines_inside_copied_tracebacks_are_skipped_by_span() -> None:
         cuts = sorted(rng.sample(range(300), 2 * rng.randrange(0, 12)))
         spans = [(cuts[k], cuts[k + 1]) for k in range(0, len(cuts), 2)]
         expected = [w for w in where if not any(a <= w <= b for a, b in spans)]
-        assert list(_outside(where, spans)) == expected
+        assert list(outside(where, spans)) == expected
 
 
 def test_a_line_the_byte_cue_skips_names_no_version() -> None:
@@ -94,3 +96,70 @@ def test_a_line_the_byte_cue_skips_names_no_version() -> None:
         else:
             cued += bool(find_versions(line))
     assert cued > 1000
+
+
+_SITE_PIECES = [
+    "/opt/app/lib/site-packages/x.py:3: warning",  # a site path naming no Python
+    '  File "/usr/lib/python3.\u0661\u0661/site-packages/a.py", line 1',  # Unicode digits
+    "x" * 70_000 + " /usr/lib/python3.9/site-packages/b.py",  # past the 64 KiB a line is read
+    '  File "/usr/local/lib/python3.11/site-packages/uvicorn/main.py", line 4, in run',
+    "Python 3.12.4 (main, Jun  6 2024) [GCC 12.2.0] on linux",
+    "/usr/lib/python3.10/dist-packages/foo-1.2.dist-info/RECORD",
+    "requests==2.31.0",
+    "2026-11-28T10:00:00.1234567Z /srv/python3.8/site-packages/c.py",
+    "INFO GET /health 200",
+    "Traceback (most recent call last):",
+    '  File "/usr/lib/python3.7/site-packages/d.py", line 9, in f',
+    "ValueError: boom",
+]
+
+
+@pytest.mark.parametrize("segment", [None, 64])
+def test_site_packages_lines_read_as_every_line_is_read(
+        segment: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hyperscan gives only the first site-packages line of each stretch it scans; the
+    rest are found after it while Python's version is unknown. Whatever the order of
+    non-naming, cut-off, Unicode and stamped site lines, banners and tracebacks, the
+    versions read equal those of the path that reads every line."""
+    import random
+
+    from kb_engine import prefilter
+    from kb_engine.compiled import compile_pages
+    from kb_engine.loader import bundled_rules_dir, collect
+    from kb_engine.matcher import scan_text
+
+    if not prefilter.HAVE_HYPERSCAN:
+        pytest.skip("no hyperscan wheel on this platform")
+    if segment is not None:  # many scans a window: one first line each
+        monkeypatch.setattr(prefilter, "_SEGMENT", segment)
+        monkeypatch.setattr(prefilter, "_SAMPLE", segment)
+    pages, errors = collect([bundled_rules_dir()])
+    assert not errors
+    compiled = compile_pages(pages, prefer_hyperscan=True)
+    rng = random.Random(11)
+    named = 0
+    weights = [0.3 if len(piece) > 1000 else 1.0 for piece in _SITE_PIECES]  # slow to read
+    for _ in range(80):
+        text = "\n".join(rng.choices(_SITE_PIECES, weights, k=rng.randrange(1, 30)))
+        fast = scan_text(compiled, text).versions
+        slow = scan_text(compiled, text, use_prefilter=False).versions
+        assert list(fast.items()) == list(slow.items()), text[-2000:]
+        named += "python" in slow
+    assert named > 50  # the cases name Python, mostly
+
+
+def test_hyperscan_gives_the_first_site_packages_line_of_a_scan() -> None:
+    from kb_engine import prefilter
+    from kb_engine.compiled import compile_pages
+    from kb_engine.loader import bundled_rules_dir, collect
+    from kb_engine.markers import PROBE_SITE_PACKAGES, PROBE_VERSION
+
+    if not prefilter.HAVE_HYPERSCAN:
+        pytest.skip("no hyperscan wheel on this platform")
+    pages, _ = collect([bundled_rules_dir()])
+    pre = compile_pages(pages, prefer_hyperscan=True).prefilter
+    window = "\n".join(["ok", "/a/python3.11/site-packages/x", "/b/python3.11/site-packages/y",
+                        "pydantic-2.7.1.dist-info", "/c/python3.11/site-packages/z"]).encode()
+    cands, _ = pre.candidates(window)
+    assert sorted(cands[PROBE_SITE_PACKAGES]) == [1]
+    assert sorted(cands[PROBE_VERSION]) == [3]  # other version cues: every line

@@ -1,0 +1,105 @@
+"""Which lines of a window may name versions, read in line order (kb_engine.versions).
+
+The version probe gives the lines holding a cue of every source but one. Site-packages
+paths (``.../python3.11/site-packages/...``) name only Python's version, and only the
+first line that does counts, so the prefilter may give just the first line holding
+``-packages/`` of each stretch it scans (``markers.FIRST_ONLY``): a crash loop's every
+frame line is one, 97 % of its matches. While Python's version is unknown, the lines after
+that first one are found here with ``bytes.find``, in order with the probe's lines, and
+only until a line names it.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
+from heapq import merge
+
+from .markers import SITE_PACKAGES
+from .speedups import newlines
+from .versions import MAX_VERSIONS, STAMP, VERSION_CUE, find_versions
+from .windows import WindowLines
+
+# Version lines already read, kept if short: find_versions only adds what is new.
+_SEEN_MAX, _SEEN_BYTES = 4096, 1024
+_SITE = SITE_PACKAGES.encode()
+
+
+def outside(where: list[int], spans: list[tuple[int, int]]) -> Iterator[int]:
+    """The lines of ``where`` (ascending) in none of ``spans`` (ascending, disjoint): a
+    slice between spans, two bisections a span (a crash loop's copies hold thousands of
+    version lines)."""
+    at = 0
+    for first, last in spans:
+        stop = bisect_left(where, first, at)
+        yield from where[at:stop]
+        at = bisect_right(where, last, stop)
+    yield from where[at:]
+
+
+def _outside_ordered(lines: Iterable[int], spans: list[tuple[int, int]]) -> Iterator[int]:
+    """``outside`` for lines given one by one, ascending."""
+    k = 0
+    for line in lines:
+        while k < len(spans) and spans[k][1] < line:
+            k += 1
+        if k == len(spans) or line < spans[k][0]:
+            yield line
+
+
+def site_lines(lines: WindowLines, first: int, versions: dict[str, str]) -> Iterator[int]:
+    """The lines from ``first`` on holding ``-packages/``, ascending, for as long as
+    ``versions`` names no Python."""
+    window = lines.window
+    line, off = first, lines.start(first)
+    while "python" not in versions:
+        hit = window.find(_SITE, off)
+        if hit < 0:
+            return
+        line += newlines(window, off, hit)
+        yield line
+        end = window.find(b"\n", hit)
+        if end < 0:
+            return
+        line, off = line + 1, end + 1
+
+
+def read_versions(lines: WindowLines, where: list[int], sites: Iterable[int],
+                  copies: list[tuple[int, int]], versions: dict[str, str],
+                  seen: set[bytes | tuple[bytes]]) -> None:
+    """Add to ``versions`` what the lines ``where`` (ascending) and the site-packages lines
+    from the first of ``sites`` on name. find_versions only adds names it has not seen,
+    the first line naming one winning: a line the same as one read before adds nothing,
+    whether inside a traceback the memo copied (``copies``, ascending spans of lines) or
+    in ``seen`` (lines read before, kept by their bytes)."""
+    if len(versions) >= MAX_VERSIONS:  # full: no line can add a name
+        return
+    order: Iterator[int] = outside(where, copies)
+    first = min(sites, default=None)
+    if first is not None and "python" not in versions:
+        order = _unique(merge(order, _outside_ordered(site_lines(lines, first, versions),
+                                                      copies)))
+    for local in order:
+        raw = lines.raw(local)
+        if VERSION_CUE.search(raw) is None:  # "== == ==" noise: nothing to decode
+            continue
+        stamp = STAMP.match(raw)  # a stamped line names what its rest names
+        key = raw if stamp is None else (raw[stamp.end():],)
+        if key in seen:  # the same line again (a crash loop): it names nothing new
+            continue
+        if len(raw) <= _SEEN_BYTES:
+            if len(seen) >= _SEEN_MAX:
+                seen.clear()
+            seen.add(key)
+        find_versions(lines[local], versions)
+
+
+def _unique(lines: Iterable[int]) -> Iterator[int]:
+    last = -1
+    for line in lines:
+        if line != last:
+            yield line
+            last = line
+
+
+__all__ = ["outside", "read_versions", "site_lines"]
