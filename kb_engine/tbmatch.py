@@ -89,12 +89,16 @@ class Recorder:
         """A traceback the memo copied (``tb`` is its block's, lines from 0) at window line
         ``at``. The same signatures match the same exceptions and frames wherever the
         block stands, so its plan is made once, at its first copy; the traceback's objects
-        are copied only to be kept."""
+        are copied only to be kept, and only the exceptions and frames a kept one holds
+        (trimming twice trims nothing more)."""
         if block.plan is None:
             block.plan = self._plan(tb)
         self._hits_of(block.plan, at, base, lines)
         if self._keeps_tracebacks():
-            self._keep(moved(tb, at), base, lines)
+            if block.kept is None:  # trimmed once: copies are made of what _keep keeps
+                block.kept = moved(tb, 0)
+                trim_traceback(block.kept)
+            self._keep(moved(block.kept, at), base, lines)
 
     def _keeps_tracebacks(self) -> bool:
         return len(self.tracebacks) + self.kept.tracebacks < MAX_TRACEBACKS

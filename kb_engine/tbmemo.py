@@ -54,9 +54,11 @@ _PENDING: Traceback = Traceback(-1, -1)  # a block seen once: parse it again, th
 class Block:
     """Bytes read before from a header line on, and (from their second sighting) their
     traceback, its lines counted from the header's. ``plan`` is the caller's: what it
-    derived from that traceback once, for every copy (kb_engine.tbmatch)."""
+    derived from that traceback once, for every copy, and ``kept`` what of it a kept copy
+    holds (kb_engine.tbmatch)."""
 
-    __slots__ = ("data", "lines", "plan", "raw_len", "record_end", "same_versions", "tb")
+    __slots__ = ("data", "kept", "lines", "plan", "raw_len", "record_end", "same_versions",
+                 "tb")
 
     def __init__(self, data: bytes, lines: int, record_end: bool, same_versions: bool) -> None:
         self.data = data  # the lines' bytes, each line's log prefix made a NUL if prefixed
@@ -66,6 +68,7 @@ class Block:
         self.record_end = record_end  # the line after data must pass ends_after_exception
         self.tb: Traceback | None = _PENDING  # at line 0 once known
         self.plan: list[tuple[int, int, dict[str, str] | None]] | None = None
+        self.kept: Traceback | None = None  # the caller's: tb as a kept copy holds it
         # Bytes the lines took where last seen: a prefixed copy's (stamps of one width)
         # usually take as many, so its end is checked there before being searched for.
         self.raw_len = 0

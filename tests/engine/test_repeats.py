@@ -391,3 +391,26 @@ def test_versions_in_prefixed_copies_are_read_unless_the_prefix_cannot_name_one(
     parsed = _count_parses(monkeypatch)
     scan_text(rules.compiled, text)
     assert len(parsed) < 10  # the copies came from the memo
+
+
+def test_kept_copies_of_deep_chained_tracebacks_are_trimmed_as_parsed_ones(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A copy is made from the block's traceback trimmed once (30 frames, a chain of 50):
+    # the kept copies hold what trimming each parsed one holds, lines and all.
+    from kb_engine.tbmatch import KEPT_EXCEPTIONS, KEPT_FRAMES
+
+    frames = [f'  File "/app/walk.py", line {k + 1}, in step_{k}\n    step()'
+              for k in range(3 * KEPT_FRAMES)]
+    deep = "\n".join(["Traceback (most recent call last):", *frames,
+                      "RecursionError: maximum recursion depth exceeded"])
+    link = "\n\nDuring handling of the above exception, another exception occurred:\n\n"
+    chain = link.join(f"Traceback (most recent call last):\n{frames[k % 5]}\n"
+                      f"KeyError: 'k{k}'" for k in range(5 * KEPT_EXCEPTIONS // 2))
+    text = "\n".join(f"2026-11-28 ERROR request {n}\n{deep}\nINFO next\n{chain}"
+                     for n in range(6))
+    with_memo, without = _reports(bundled(), text, monkeypatch)
+    assert with_memo == without
+    kept = with_memo[1]
+    assert len(kept) == 12  # type: ignore[arg-type]
+    assert {len(tb.exceptions[0].frames) for tb in kept[::2]} == {2 * KEPT_FRAMES}  # type: ignore[index]
+    assert {len(tb.exceptions) for tb in kept[1::2]} == {2 * KEPT_EXCEPTIONS}  # type: ignore[index]
