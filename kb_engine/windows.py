@@ -17,6 +17,8 @@ WINDOW_BYTES = 2 * 1024 * 1024
 # Signatures see at most this much of one line: a 10 MB single-line blob costs what a
 # 64 KiB line does, for every rule (documented in docs/ranking.md).
 MAX_LINE_BYTES = 64 * 1024
+# A traceback whose header is this near a window's end starts the next window instead.
+_KEEP_BACK = 64 * 1024
 # Lines read in order are decoded a batch at a time, from this many bytes up to that many.
 _BATCH_MIN = 1024
 _BATCH_MAX = 32 * 1024
@@ -49,8 +51,7 @@ def windows(chunks: Iterable[bytes]) -> Iterator[bytes]:
         cut = chunk.rfind(b"\n")
         crlf_split = True
         if cut >= 0:  # the usual case: the window ends in the newest chunk
-            body = b"".join([*parts[:-1], memoryview(chunk)[:cut]])
-            rest = chunk[cut + 1:]
+            body, rest = _split_window(parts, size - len(chunk) + cut, chunk[cut + 1:])
         else:
             joined = b"".join(parts)
             cut = joined.rfind(b"\n")
@@ -60,13 +61,7 @@ def windows(chunks: Iterable[bytes]) -> Iterator[bytes]:
             if cut < 0:  # one endless line: keep what signatures can see of it
                 parts, size, skipping = [joined[:MAX_LINE_BYTES]], MAX_LINE_BYTES, True
                 continue
-            body, rest = joined[:cut], joined[cut + 1:]
-        keep = body.rfind(_HEADER_B, max(0, len(body) - 64 * 1024))
-        if keep >= 0:
-            line_start = body.rfind(b"\n", 0, keep) + 1
-            if line_start > 0:
-                rest = body[line_start:] + b"\n" + rest
-                body = body[: line_start - 1]
+            body, rest = _split_window([joined], cut, joined[cut + 1:])
         parts, size = ([rest], len(rest)) if rest else ([], 0)
         if crlf_split and body.endswith(b"\r"):
             body = body[:-1]  # the CR of a CRLF split at the window's end
@@ -76,6 +71,42 @@ def windows(chunks: Iterable[bytes]) -> Iterator[bytes]:
         pending = pending[:-2] if pending.endswith(b"\r\n") else pending[:-1]
     if pending:
         yield cap_long_lines(clean_bytes(pending))
+
+
+def _bytes_of(pieces: list[bytes], start: int, end: int) -> bytes:
+    """Bytes ``start`` to ``end`` of ``pieces`` laid end to end, copied once."""
+    out: list[memoryview] = []
+    pos = 0
+    for piece in pieces:
+        nxt = pos + len(piece)
+        if nxt > start and pos < end:
+            out.append(memoryview(piece)[max(start - pos, 0):min(end, nxt) - pos])
+        if nxt >= end:
+            break
+        pos = nxt
+    return b"".join(out)
+
+
+def _split_window(pieces: list[bytes], end: int, after: bytes) -> tuple[bytes, bytes]:
+    """(the window, what goes on to the next) when the window is the first ``end`` bytes
+    of ``pieces`` end to end and ``after`` follows its last newline. A traceback header
+    in the window's last _KEEP_BACK bytes moves with its line to the next window, so the
+    traceback is parsed whole. Only that tail is searched, and the window is copied once
+    (cutting a joined window copied it twice: a crash loop ends every window so)."""
+    tail_start = max(0, end - _KEEP_BACK)
+    tail = _bytes_of(pieces, tail_start, end)
+    keep = tail.rfind(_HEADER_B)
+    if keep < 0:
+        return _bytes_of(pieces, 0, end), after
+    nl = tail.rfind(b"\n", 0, keep)
+    if nl >= 0 or tail_start == 0:
+        line_start = tail_start + nl + 1
+    else:  # the header's line began before the tail (a line of _KEEP_BACK bytes or more)
+        line_start = _bytes_of(pieces, 0, end).rfind(b"\n", 0, tail_start + keep) + 1
+    if line_start == 0:  # the window's first line: it stays
+        return _bytes_of(pieces, 0, end), after
+    return _bytes_of(pieces, 0, line_start - 1), b"".join(
+        [_bytes_of(pieces, line_start, end), b"\n", after])
 
 
 def _line_end(data: bytes) -> int:

@@ -135,3 +135,31 @@ def test_lines_between_hits_are_found_without_a_pass_over_every_hit_line() -> No
         assert lines.start(i) == offsets[i]
         assert lines[i] == texts[i]
     assert CountingDict.passes <= 1
+
+
+def _split_reference(body: bytes, after: bytes) -> tuple[bytes, bytes]:
+    """The cut as a joined window makes it: a header in the last 64 KiB moves on."""
+    keep = body.rfind(b"Traceback (most recent call last):", max(0, len(body) - 64 * 1024))
+    if keep >= 0:
+        line_start = body.rfind(b"\n", 0, keep) + 1
+        if line_start > 0:
+            return body[:line_start - 1], body[line_start:] + b"\n" + after
+    return body, after
+
+
+def test_a_window_cut_from_its_chunks_equals_the_cut_of_the_joined_window() -> None:
+    import random
+
+    from kb_engine.windows import _split_window
+
+    rng = random.Random(5)
+    header = b"Traceback (most recent call last):"
+    pieces_of = [b"x" * 40 + b"\n", b"ok\n", header, b"  " + header + b"\n", b"\n",
+                 b"y" * 70_000, b"z" * 30_000 + b"\n", b"Traceback (most recent"]
+    for _ in range(400):
+        data = b"".join(rng.choice(pieces_of) for _ in range(rng.randrange(1, 40)))
+        cuts = sorted(rng.sample(range(len(data) + 1), min(len(data) + 1, rng.randrange(0, 6))))
+        pieces = [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)], strict=True)]
+        end = rng.randrange(0, len(data) + 1)
+        after = rng.choice([b"", b"rest\n", header])
+        assert _split_window(pieces, end, after) == _split_reference(data[:end], after)
