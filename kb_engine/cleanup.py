@@ -273,8 +273,9 @@ def _replace_literals(data: bytes, found: set[bytes], filler: bytes | None) -> b
     window as they always did.
 
     ``filler`` is given when ``data`` already holds some (the CRLF pass padded); the result
-    never does. With the C helper each group is one pass (``speedups.replace_literals``),
-    for the same reasons, and no pads."""
+    never does. With the C helper the entities and the smart quotes are one pass together
+    (``speedups.replace_literals``; two when Slack links come out between them), for the
+    same reasons, and no pads."""
     entities = [pair for pair in _ENTITIES_B if pair[0] in found]
     smart = [pair for pair in _SMART_B if pair[0] in found]
     slack = not _SLACK_MARKERS.isdisjoint(found)
@@ -282,10 +283,15 @@ def _replace_literals(data: bytes, found: set[bytes], filler: bytes | None) -> b
     if replace is not None:
         if filler is not None:  # pads sit before LFs: dropping them joins no marker
             data = data.translate(None, filler)
-        data = replace(data, entities) if entities else data
-        data = _SLACK_LINK_B.sub(rb"\1", data) if slack else data
-        smart, removals = _bom_joins(data, found, slack, smart)
-        data = replace(data, smart) if smart else data
+        if slack:  # the links come out between the entities and the smart quotes
+            data = replace(data, entities) if entities else data
+            data = _SLACK_LINK_B.sub(rb"\1", data)
+            smart, removals = _bom_joins(data, found, slack, smart)
+            data = replace(data, smart) if smart else data
+        else:  # one pass for both: their markers share no byte, and no plain is a marker's
+            smart, removals = _bom_joins(data, found, slack, smart)
+            pairs = entities + smart
+            data = replace(data, pairs) if pairs else data
         for marker, plain in removals:
             data = data.replace(marker, plain)
         return data
