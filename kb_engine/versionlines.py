@@ -5,8 +5,8 @@ paths (``.../python3.11/site-packages/...``) name only Python's version, and onl
 first line that does counts, so the prefilter may give just the first line holding
 ``-packages/`` of each stretch it scans (``markers.FIRST_ONLY``): a crash loop's every
 frame line is one, 97 % of its matches. While Python's version is unknown, the lines after
-that first one are found here with ``bytes.find``, in order with the probe's lines, and
-only until a line names it.
+that first one are found here (those whose path may name it: one regex search), in order
+with the probe's lines, and only until a line names it.
 """
 
 from __future__ import annotations
@@ -15,14 +15,12 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from heapq import merge
 
-from .markers import SITE_PACKAGES
 from .speedups import newlines
-from .versions import MAX_VERSIONS, STAMP, VERSION_CUE, find_versions
+from .versions import MAX_VERSIONS, SITE_NAMING, STAMP, VERSION_CUE, find_versions
 from .windows import WindowLines
 
 # Version lines already read, kept if short: find_versions only adds what is new.
 _SEEN_MAX, _SEEN_BYTES = 4096, 1024
-_SITE = SITE_PACKAGES.encode()
 
 
 def outside(where: list[int], spans: list[tuple[int, int]]) -> Iterator[int]:
@@ -48,17 +46,19 @@ def _outside_ordered(lines: Iterable[int], spans: list[tuple[int, int]]) -> Iter
 
 
 def site_lines(lines: WindowLines, first: int, versions: dict[str, str]) -> Iterator[int]:
-    """The lines from ``first`` on holding ``-packages/``, ascending, for as long as
-    ``versions`` names no Python."""
+    """The lines from ``first`` on whose site-packages path may name Python's version
+    (``SITE_NAMING``: the others name nothing), ascending, for as long as ``versions``
+    names no Python."""
     window = lines.window
     line, off = first, lines.start(first)
+    search = SITE_NAMING.search
     while "python" not in versions:
-        hit = window.find(_SITE, off)
-        if hit < 0:
+        m = search(window, off)
+        if m is None:
             return
-        line += newlines(window, off, hit)
+        line += newlines(window, off, m.start())
         yield line
-        end = window.find(b"\n", hit)
+        end = window.find(b"\n", m.end())
         if end < 0:
             return
         line, off = line + 1, end + 1

@@ -34,6 +34,10 @@ _FREEZE_LINE = re.compile(r"\s*" + _STAMPED + r"([A-Za-z0-9][A-Za-z0-9._-]*)==(\
 _INSTALLED = re.compile(r"Successfully installed ((?:[\w.-]+-\d[\w.+!]*\s*)+)")
 _DIST_INFO = re.compile(r"\b([A-Za-z0-9][A-Za-z0-9._]*?)-(\d[\w.+!]*?)\.dist-info\b")
 _SITE_PY = re.compile(r"/python(3\.\d{1,2})/(?:site|dist)-packages/")
+# On a line's bytes, what every _SITE_PY match holds: one or two digits (a Unicode one is
+# at most four bytes) are no "/" and no newline. A site-packages path without a minor
+# version (Debian's /usr/lib/python3/dist-packages) names nothing, on every frame line.
+SITE_NAMING = re.compile(rb"/python3\.[^/\n]{1,8}/(?:site|dist)-packages/")
 _BANNER = re.compile(r"\b(?:Python|CPython|python)[ /](3\.\d{1,2}\.\d{1,3})\b")
 _LITERALS = ("==", "Successfully installed", ".dist-info", "-packages/", "ython")
 # What a line's bytes must hold to name a version here: "==" then a digit (a byte past

@@ -108,6 +108,8 @@ _SITE_PIECES = [
     "requests==2.31.0",
     "2026-11-28T10:00:00.1234567Z /srv/python3.8/site-packages/c.py",
     "INFO GET /health 200",
+    '  File "/usr/lib/python3/dist-packages/apt/cache.py", line 7, in open',  # Debian's
+    "/usr/lib/python3.12x/site-packages/e.py",  # not a version, but the bytes may be one
     "Traceback (most recent call last):",
     '  File "/usr/lib/python3.7/site-packages/d.py", line 9, in f',
     "ValueError: boom",
@@ -163,3 +165,15 @@ def test_hyperscan_gives_the_first_site_packages_line_of_a_scan() -> None:
     cands, _ = pre.candidates(window)
     assert sorted(cands[PROBE_SITE_PACKAGES]) == [1]
     assert sorted(cands[PROBE_VERSION]) == [3]  # other version cues: every line
+
+
+def test_site_lines_that_cannot_name_python_are_not_read() -> None:
+    """Debian's system Python prints /usr/lib/python3/dist-packages on every frame line:
+    no line of such a window is handed to the version reader."""
+    from kb_engine.versionlines import site_lines
+    from kb_engine.windows import WindowLines
+
+    frame = b'  File "/usr/lib/python3/dist-packages/apt/cache.py", line 7, in open'
+    window = b"\n".join([frame] * 5000 + [b"/srv/python3.11/site-packages/x.py", frame])
+    assert list(site_lines(WindowLines(window), 0, {})) == [5000]
+    assert list(site_lines(WindowLines(window), 0, {"python": "3.12"})) == []
