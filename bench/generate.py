@@ -20,7 +20,9 @@ Writes into ``bench/data/`` (git-ignored):
   characters), ``adv-crashloop.log`` (a real 92-line traceback once per request, between
   time-stamped records), ``adv-ciprefix.log`` (that crash loop as a CI runner stores it,
   every line behind its own time stamp), ``adv-headers.log`` (runs of traceback headers
-  with nothing between them, in seven shapes): the adversarial inputs.
+  with nothing between them, in seven shapes), ``adv-warnings.log`` (a urllib3 warning
+  per request from Debian's system Python: a site-packages path naming no version on
+  every third line): the adversarial inputs.
 - ``tb300.log``: a 300-line pasted traceback, produced by really running Python code.
 
 Signatures are built from small token trees so that each one renders to RE2 (for the
@@ -53,7 +55,7 @@ PACK_SIZES = (1000, 5000)
 LOG_SIZES = {"1m": 1 * MB, "10m": 10 * MB, "100m": 100 * MB}
 QUICK_LOG_SIZES = {"1m": 1 * MB, "10m": 10 * MB}
 ADV_NAMES = ("adv-longline", "adv-repeat", "adv-chars", "adv-crashloop",
-             "adv-ciprefix", "adv-headers")  # + "-1m" / "-10m"
+             "adv-ciprefix", "adv-headers", "adv-warnings")  # + "-1m" / "-10m"
 # A real traceback (captured from FastAPI and SQLAlchemy for a bundled rule) for the crash loop.
 CRASH_SAMPLE = (HERE.parent / "rules" / "fastapi"
                 / "fastapi-dependencies.sync-db-in-async-endpoint.pos.incident.log")
@@ -911,6 +913,26 @@ def write_adversarial(pages: list[PageSpec], dest: Path, size: int, seed: int = 
     out["adv-ciprefix"].write_bytes(data[: data.rfind(b"\n") + 1])
     out["adv-headers"] = dest / "adv-headers.log"
     out["adv-headers"].write_bytes(_header_runs(random.Random(seed + 7), block, size))
+
+    # 6. A Python warning once per request, as Debian's system Python prints urllib3's:
+    #    its path is a site-packages path that names no Python version, on every other line.
+    chunks = []
+    n = k = 0
+    while n < size:
+        t = f"2026-11-28T{k // 3600 % 24:02d}:{k // 60 % 60:02d}:{k % 60:02d}"
+        chunk = "\n".join([
+            f"{t}.000Z INFO 10.0.{k % 250}.7 GET /api/orders/{k} 200 {k % 90}ms",
+            "/usr/lib/python3/dist-packages/urllib3/connectionpool.py:1045: "
+            "InsecureRequestWarning: Unverified HTTPS request is being made to host "
+            "'api.internal'. Adding certificate verification is strongly advised. See: "
+            "https://urllib3.readthedocs.io/en/1.26.x/advanced-usage.html#ssl-warnings",
+            "  warnings.warn("])
+        chunks.append(chunk)
+        n += len(chunk) + 1
+        k += 1
+    out["adv-warnings"] = dest / "adv-warnings.log"
+    data = ("\n".join(chunks) + "\n").encode("utf-8")[:size]
+    out["adv-warnings"].write_bytes(data[: data.rfind(b"\n") + 1])
     return out
 
 
