@@ -17,13 +17,14 @@ PROBE_SYNTAX = -2
 PROBE_VERSION = -3
 PROBE_ERROR_LINE = -4
 PROBE_PARTNER = -5  # KELVIN SIGN or LONG S: see kb_engine.partners
-# "-packages/": a site-packages path names Python's version (kb_engine.versionlines). Only
-# the first line that does counts, so where Hyperscan runs only a segment's first is found.
-PROBE_SITE_PACKAGES = -6
-SITE_PACKAGES = "-packages/"
+# Site-packages paths and "Python 3.X.Y" banners name Python's version and nothing else
+# (kb_engine.versionlines). Only the first line that does counts, so where Hyperscan runs
+# only each scan's first line holding one of these is found.
+PROBE_PYTHON_VERSION = -6
+PYTHON_LITERALS = ("-packages/", "ython 3.", "ython/3.")
 BUILTIN_FOREIGN = {kind: -10 - i for i, kind in enumerate(sorted(foreign.LITERALS))}
 SYNTAX_NAMES = ("SyntaxError", "IndentationError", "TabError")
-VERSION_LITERALS = ("==", "Successfully installed", ".dist-info", "ython 3.", "ython/3.")
+VERSION_LITERALS = ("==", "Successfully installed", ".dist-info")
 # Where Hyperscan runs, these are scanned apart (kb_engine.errorline), not as this probe.
 ERROR_LITERALS = ERROR_WORDS
 # Built-in probes narrower than their literal where Hyperscan runs (Hyperscan syntax): "=="
@@ -31,9 +32,9 @@ ERROR_LITERALS = ERROR_WORDS
 # "== == ==" noise is no version candidate. A superset is enough everywhere (the matcher
 # reads versions itself); other backends use the literal.
 BUILTIN_REGEXES = {("==", PROBE_VERSION): FREEZE_CUE}
-# Built-in probes whose Hyperscan pattern reports its first match of each scan only (a
+# Built-in probes whose Hyperscan patterns report their first match of each scan only (a
 # crash loop's every frame line is a site-packages path: 97 % of its matches).
-FIRST_ONLY = frozenset({PROBE_SITE_PACKAGES})
+FIRST_ONLY = frozenset({PROBE_PYTHON_VERSION})
 
 
 def builtin_literals() -> list[tuple[str, int]]:
@@ -41,7 +42,7 @@ def builtin_literals() -> list[tuple[str, int]]:
     pairs = [("Traceback (most recent call last):", PROBE_TB_HEADER)]
     pairs += [(name + ":", PROBE_SYNTAX) for name in SYNTAX_NAMES]
     pairs += [(lit, PROBE_VERSION) for lit in VERSION_LITERALS]
-    pairs.append((SITE_PACKAGES, PROBE_SITE_PACKAGES))
+    pairs += [(lit, PROBE_PYTHON_VERSION) for lit in PYTHON_LITERALS]
     pairs += [(lit, PROBE_ERROR_LINE) for lit in ERROR_LITERALS]
     pairs += [(KELVIN, PROBE_PARTNER), (LONG_S, PROBE_PARTNER)]
     for kind, lits in foreign.LITERALS.items():
@@ -51,7 +52,7 @@ def builtin_literals() -> list[tuple[str, int]]:
 
 __all__ = [
     "BUILTIN_FOREIGN", "BUILTIN_REGEXES", "ERROR_LITERALS", "FIRST_ONLY", "PROBE_ERROR_LINE",
-    "PROBE_PARTNER", "PROBE_SITE_PACKAGES", "PROBE_SYNTAX", "PROBE_TB_HEADER", "PROBE_VERSION",
-    "SITE_PACKAGES", "SYNTAX_NAMES", "VERSION_LITERALS",
+    "PROBE_PARTNER", "PROBE_PYTHON_VERSION", "PROBE_SYNTAX", "PROBE_TB_HEADER", "PROBE_VERSION",
+    "PYTHON_LITERALS", "SYNTAX_NAMES", "VERSION_LITERALS",
     "builtin_literals",
 ]

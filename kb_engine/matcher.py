@@ -31,7 +31,7 @@ from .markers import (
     BUILTIN_FOREIGN,
     PROBE_ERROR_LINE,
     PROBE_PARTNER,
-    PROBE_SITE_PACKAGES,
+    PROBE_PYTHON_VERSION,
     PROBE_SYNTAX,
     PROBE_TB_HEADER,
     PROBE_VERSION,
@@ -93,7 +93,7 @@ class Scanner(Recorder):
                 self._add_traceback(tb, base, lines)
             tb_lines.add(first, last)
         read_versions(lines, sorted(candidates.pop(PROBE_VERSION, {})),
-                      candidates.pop(PROBE_SITE_PACKAGES, {}), copies, self.versions,
+                      candidates.pop(PROBE_PYTHON_VERSION, {}), copies, self.versions,
                       self._version_lines)
         for local in sorted(candidates.pop(PROBE_SYNTAX, {})):
             if local in tb_lines:

@@ -1,12 +1,15 @@
 """Which lines of a window may name versions, read in line order (kb_engine.versions).
 
-The version probe gives the lines holding a cue of every source but one. Site-packages
-paths (``.../python3.11/site-packages/...``) name only Python's version, and only the
-first line that does counts, so the prefilter may give just the first line holding
-``-packages/`` of each stretch it scans (``markers.FIRST_ONLY``): a crash loop's every
-frame line is one, 97 % of its matches. While Python's version is unknown, the lines after
-that first one are found here (those whose path may name it: one regex search), in order
-with the probe's lines, and only until a line names it.
+The version probe gives the lines holding a cue of most sources. Two name Python's version
+and nothing else, and only the first line that does counts: site-packages paths
+(``.../python3.11/site-packages/...``) and banners (``Python 3.11.4``). So the prefilter
+may give just the first line holding one of their cues in each stretch it scans
+(``markers.FIRST_ONLY``): a crash loop's every frame line is a site-packages path, 97 % of
+its matches. While Python's version is unknown, the lines after that first one that may
+name it (``versions.PYTHON_NAMING``, one regex search) are found here, read in order with
+the probe's lines, and only until a line names it. Lines with the cue but no version
+(Debian's ``/usr/lib/python3/dist-packages``, aiohttp's ``Python/3.11`` user agent) are
+never read.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from heapq import merge
 
 from .speedups import newlines
-from .versions import MAX_VERSIONS, SITE_NAMING, STAMP, VERSION_CUE, find_versions
+from .versions import MAX_VERSIONS, PYTHON_NAMING, STAMP, VERSION_CUE, find_versions
 from .windows import WindowLines
 
 # Version lines already read, kept if short: find_versions only adds what is new.
@@ -45,39 +48,42 @@ def _outside_ordered(lines: Iterable[int], spans: list[tuple[int, int]]) -> Iter
             yield line
 
 
-def site_lines(lines: WindowLines, first: int, versions: dict[str, str]) -> Iterator[int]:
-    """The lines from ``first`` on whose site-packages path may name Python's version
-    (``SITE_NAMING``: the others name nothing), ascending, for as long as ``versions``
-    names no Python."""
+def python_lines(lines: WindowLines, first: int, versions: dict[str, str]) -> Iterator[int]:
+    """The lines from ``first`` on that may name Python's version (``PYTHON_NAMING``: the
+    others name nothing), ascending, for as long as ``versions`` names no Python."""
     window = lines.window
     line, off = first, lines.start(first)
-    search = SITE_NAMING.search
+    searches = [regex.search for regex in PYTHON_NAMING]
+    found = [search(window, off) for search in searches]  # each pattern's next match
     while "python" not in versions:
-        m = search(window, off)
-        if m is None:
+        starts = [m.start() for m in found if m is not None]
+        if not starts:
             return
-        line += newlines(window, off, m.start())
+        at = min(starts)
+        line += newlines(window, off, at)
         yield line
-        end = window.find(b"\n", m.end())
+        end = window.find(b"\n", at)
         if end < 0:
             return
         line, off = line + 1, end + 1
+        found = [m if m is None or m.start() >= off else search(window, off)
+                 for m, search in zip(found, searches, strict=True)]
 
 
 def read_versions(lines: WindowLines, where: list[int], sites: Iterable[int],
                   copies: list[tuple[int, int]], versions: dict[str, str],
                   seen: set[bytes | tuple[bytes]]) -> None:
-    """Add to ``versions`` what the lines ``where`` (ascending) and the site-packages lines
-    from the first of ``sites`` on name. find_versions only adds names it has not seen,
-    the first line naming one winning: a line the same as one read before adds nothing,
-    whether inside a traceback the memo copied (``copies``, ascending spans of lines) or
-    in ``seen`` (lines read before, kept by their bytes)."""
+    """Add to ``versions`` what the lines ``where`` (ascending) name, and the lines that
+    may name Python's version from the first of ``sites`` (``python_lines``). find_versions
+    only adds names it has not seen, the first line naming one winning: a line the same as
+    one read before adds nothing, whether inside a traceback the memo copied (``copies``,
+    ascending spans of lines) or in ``seen`` (lines read before, kept by their bytes)."""
     if len(versions) >= MAX_VERSIONS:  # full: no line can add a name
         return
     order: Iterator[int] = outside(where, copies)
     first = min(sites, default=None)
     if first is not None and "python" not in versions:
-        order = _unique(merge(order, _outside_ordered(site_lines(lines, first, versions),
+        order = _unique(merge(order, _outside_ordered(python_lines(lines, first, versions),
                                                       copies)))
     for local in order:
         raw = lines.raw(local)
@@ -102,4 +108,4 @@ def _unique(lines: Iterable[int]) -> Iterator[int]:
             last = line
 
 
-__all__ = ["outside", "read_versions", "site_lines"]
+__all__ = ["outside", "python_lines", "read_versions"]

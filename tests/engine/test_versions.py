@@ -110,6 +110,9 @@ _SITE_PIECES = [
     "INFO GET /health 200",
     '  File "/usr/lib/python3/dist-packages/apt/cache.py", line 7, in open',  # Debian's
     "/usr/lib/python3.12x/site-packages/e.py",  # not a version, but the bytes may be one
+    '10.0.0.7 - - [28/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" '
+    '"Python/3.11 aiohttp/3.9.5"',  # aiohttp's user agent: a cue, no version
+    "ua=CPython/3.10.\u0662 ok",  # a banner with a Unicode digit
     "Traceback (most recent call last):",
     '  File "/usr/lib/python3.7/site-packages/d.py", line 9, in f',
     "ValueError: boom",
@@ -150,30 +153,34 @@ def test_site_packages_lines_read_as_every_line_is_read(
     assert named > 50  # the cases name Python, mostly
 
 
-def test_hyperscan_gives_the_first_site_packages_line_of_a_scan() -> None:
+def test_hyperscan_gives_the_first_python_version_line_of_a_scan() -> None:
     from kb_engine import prefilter
     from kb_engine.compiled import compile_pages
     from kb_engine.loader import bundled_rules_dir, collect
-    from kb_engine.markers import PROBE_SITE_PACKAGES, PROBE_VERSION
+    from kb_engine.markers import PROBE_PYTHON_VERSION, PROBE_VERSION
 
     if not prefilter.HAVE_HYPERSCAN:
         pytest.skip("no hyperscan wheel on this platform")
     pages, _ = collect([bundled_rules_dir()])
     pre = compile_pages(pages, prefer_hyperscan=True).prefilter
-    window = "\n".join(["ok", "/a/python3.11/site-packages/x", "/b/python3.11/site-packages/y",
-                        "pydantic-2.7.1.dist-info", "/c/python3.11/site-packages/z"]).encode()
+    window = "\n".join(["ok", "/a/python3.11/site-packages/x", "Python 3.11.4 (main)",
+                        "pydantic-2.7.1.dist-info", "/c/python3.11/site-packages/z",
+                        "CPython/3.11.4"]).encode()
     cands, _ = pre.candidates(window)
-    assert sorted(cands[PROBE_SITE_PACKAGES]) == [1]
+    # the first line of each of the three cues: "-packages/", "ython 3." and "ython/3."
+    assert sorted(cands[PROBE_PYTHON_VERSION]) == [1, 2, 5]
     assert sorted(cands[PROBE_VERSION]) == [3]  # other version cues: every line
 
 
-def test_site_lines_that_cannot_name_python_are_not_read() -> None:
-    """Debian's system Python prints /usr/lib/python3/dist-packages on every frame line:
-    no line of such a window is handed to the version reader."""
-    from kb_engine.versionlines import site_lines
+def test_lines_that_cannot_name_python_are_not_read() -> None:
+    """Debian's system Python prints /usr/lib/python3/dist-packages on every frame line,
+    and a service called by aiohttp logs "Python/3.11" on every access line: no line of
+    such a window is handed to the version reader."""
+    from kb_engine.versionlines import python_lines
     from kb_engine.windows import WindowLines
 
     frame = b'  File "/usr/lib/python3/dist-packages/apt/cache.py", line 7, in open'
-    window = b"\n".join([frame] * 5000 + [b"/srv/python3.11/site-packages/x.py", frame])
-    assert list(site_lines(WindowLines(window), 0, {})) == [5000]
-    assert list(site_lines(WindowLines(window), 0, {"python": "3.12"})) == []
+    agent = b'10.0.0.7 - - "GET / HTTP/1.1" 200 5 "-" "Python/3.11 aiohttp/3.9.5"'
+    window = b"\n".join([frame, agent] * 2500 + [b"/srv/python3.11/site-packages/x.py", frame])
+    assert list(python_lines(WindowLines(window), 0, {})) == [5000]
+    assert list(python_lines(WindowLines(window), 0, {"python": "3.12"})) == []
