@@ -28,9 +28,10 @@ VERSION_LITERALS = ("==", "Successfully installed", ".dist-info")
 # Where Hyperscan runs, these are scanned apart (kb_engine.errorline), not as this probe.
 ERROR_LITERALS = ERROR_WORDS
 # Built-in probes narrower than their literal where Hyperscan runs (Hyperscan syntax): "=="
-# only before what may start a version (kb_engine.versions.FREEZE_CUE), so a line of
-# "== == ==" noise is no version candidate. A superset is enough everywhere (the matcher
-# reads versions itself); other backends use the literal.
+# only before what may be a version running to the line's end (kb_engine.versions.
+# FREEZE_CUE), so "== == ==" noise or "status==200&page=3" is no version candidate. A
+# superset is enough everywhere (the matcher reads versions itself); other backends use
+# the literal.
 BUILTIN_REGEXES = {("==", PROBE_VERSION): FREEZE_CUE}
 # Built-in probes whose Hyperscan patterns report their first match of each scan only (a
 # crash loop's every frame line is a site-packages path: 97 % of its matches).

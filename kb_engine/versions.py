@@ -47,12 +47,14 @@ PYTHON_NAMING = (re.compile(rb"/python3\." + _DIGIT_B + rb"{1,8}/(?:site|dist)-p
                  re.compile(rb"ython[ /]3\." + _DIGIT_B + rb"{1,8}\." + _DIGIT_B))
 _BANNER = re.compile(r"\b(?:Python|CPython|python)[ /](3\.\d{1,2}\.\d{1,3})\b")
 _LITERALS = ("==", "Successfully installed", ".dist-info", "-packages/", "ython")
-# What a line's bytes must hold to name a version here: "==" then a digit (a byte past
-# ASCII may start a Unicode one, which _FREEZE's \d takes), or another source's literal
-# (the site-packages and banner patterns both hold "ython"). The matcher skips other
-# lines undecoded; where Hyperscan runs, FREEZE_CUE is the version probe itself.
-FREEZE_CUE = rb"==[0-9\x80-\xff]"
-VERSION_CUE = re.compile(FREEZE_CUE + rb"|Successfully installed|\.dist-info|ython")
+# What a line's bytes must hold to name a version here: "==" then a digit and nothing but
+# version characters and blanks to the line's end (a freeze line's version, then \s*$; a
+# byte past ASCII may be part of a Unicode digit, letter or space, which \d, \w and \s
+# take), or another source's literal (the site-packages and banner patterns both hold
+# "ython"). The matcher skips other lines undecoded: "filter=status==200&page=3" on every
+# access line names nothing. Where Hyperscan runs, FREEZE_CUE is the version probe itself.
+FREEZE_CUE = rb"==[0-9\x80-\xff][0-9A-Za-z_.+!\x80-\xff \t\r\x0b\x0c\x1c-\x1f-]*$"
+VERSION_CUE = re.compile(rb"(?:" + FREEZE_CUE + rb")|Successfully installed|\.dist-info|ython")
 
 
 # Bounds: a log of endless distinct ``pkgN==1.0`` lines must not grow the report without

@@ -80,21 +80,25 @@ def test_version_lines_inside_copied_tracebacks_are_skipped_by_span() -> None:
 def test_a_line_the_byte_cue_skips_names_no_version() -> None:
     import random
 
-    from kb_engine.versions import VERSION_CUE
+    from kb_engine.versions import PYTHON_NAMING, VERSION_CUE
 
     rng = random.Random(11)
     pieces = ["==", "= =", "1.2", "٣", "x", "pkg", " ", "\t", "-", "_", ".",
               "2026-11-28T10:00:00Z ", "Successfully installed ", "a-1.0 ", ".dist-info",
               "foo-2.0", "/python3.11/",
               "site-packages/", "dist-packages/", "Python 3.11.7", "python/3.12.1", "ERROR ",
-              "\u00e9", "\ufffd"]
+              "\u00e9", "\ufffd", "&page=3", " # pinned", "\u2028", "\u00a0", "\x1c", "+b",
+              "!", "Python/3.11 ", "/python3/", "3.\u0663.1"]
     cued = 0
-    for _ in range(20_000):
+    for _ in range(30_000):
         line = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 9)))
-        if VERSION_CUE.search(line.encode("utf-8")) is None:
+        raw = line.encode("utf-8")
+        if VERSION_CUE.search(raw) is None:
             assert find_versions(line) == {}, line
         else:
             cued += bool(find_versions(line))
+        if not any(regex.search(raw) for regex in PYTHON_NAMING):
+            assert "python" not in find_versions(line), line
     assert cued > 1000
 
 
