@@ -22,7 +22,9 @@ Writes into ``bench/data/`` (git-ignored):
   every line behind its own time stamp), ``adv-headers.log`` (runs of traceback headers
   with nothing between them, in seven shapes), ``adv-warnings.log`` (a urllib3 warning
   per request from Debian's system Python: a site-packages path naming no version on
-  every third line): the adversarial inputs.
+  every third line), ``adv-access.log`` (an access log whose every line holds a
+  ``status==200`` filter and aiohttp's ``Python/3.11`` user agent, version cues that name
+  nothing): the adversarial inputs.
 - ``tb300.log``: a 300-line pasted traceback, produced by really running Python code.
 
 Signatures are built from small token trees so that each one renders to RE2 (for the
@@ -55,7 +57,7 @@ PACK_SIZES = (1000, 5000)
 LOG_SIZES = {"1m": 1 * MB, "10m": 10 * MB, "100m": 100 * MB}
 QUICK_LOG_SIZES = {"1m": 1 * MB, "10m": 10 * MB}
 ADV_NAMES = ("adv-longline", "adv-repeat", "adv-chars", "adv-crashloop",
-             "adv-ciprefix", "adv-headers", "adv-warnings")  # + "-1m" / "-10m"
+             "adv-ciprefix", "adv-headers", "adv-warnings", "adv-access")  # + "-1m" / "-10m"
 # A real traceback (captured from FastAPI and SQLAlchemy for a bundled rule) for the crash loop.
 CRASH_SAMPLE = (HERE.parent / "rules" / "fastapi"
                 / "fastapi-dependencies.sync-db-in-async-endpoint.pos.incident.log")
@@ -933,6 +935,21 @@ def write_adversarial(pages: list[PageSpec], dest: Path, size: int, seed: int = 
     out["adv-warnings"] = dest / "adv-warnings.log"
     data = ("\n".join(chunks) + "\n").encode("utf-8")[:size]
     out["adv-warnings"].write_bytes(data[: data.rfind(b"\n") + 1])
+
+    # 7. An access log whose every line holds version cues that name nothing: a filter
+    #    with "==" and the user agent of aiohttp's client ("Python/3.11 aiohttp/3.9.5").
+    lines = []
+    n = k = 0
+    while n < size:
+        line = (f'10.0.{k % 250}.{k % 7} - - [28/Nov/2026:10:{k // 60 % 60:02d}:{k % 60:02d}'
+                f' +0000] "GET /api/orders?filter=status==2{k % 10}0&page={k} HTTP/1.1" 200'
+                f' {k % 900} "-" "Python/3.11 aiohttp/3.9.5"')
+        lines.append(line)
+        n += len(line) + 1
+        k += 1
+    out["adv-access"] = dest / "adv-access.log"
+    data = ("\n".join(lines) + "\n").encode("utf-8")[:size]
+    out["adv-access"].write_bytes(data[: data.rfind(b"\n") + 1])
     return out
 
 
