@@ -48,6 +48,8 @@ from .versionlines import read_versions
 from .windows import MAX_LINE_BYTES, WindowLines, window_match, windows
 
 MAX_FOREIGN_BLOCKS = 1000
+# Foreign-stack lines remembered with their answer, if short (Scanner._foreign_line).
+_FOREIGN_MEMO, _FOREIGN_MEMO_BYTES = 8192, 512
 _EXC_ON_LINE = re.compile(
     r"(?:^|[\s:(\[\"'=|])((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?:: ?(.*))?$"
 )
@@ -105,12 +107,26 @@ class Scanner(Recorder):
         marks: dict[int, str] = {}
         for kind, pid in BUILTIN_FOREIGN.items():
             for local in candidates.pop(pid, {}):
-                if local not in tb_lines and foreign.confirm(kind, lines[local]):
+                if local not in tb_lines and self._foreign_line(kind, pid, lines, local):
                     marks[local] = kind
         for first, last, kind in foreign.blocks(marks, lines):
             if len(self.foreign_blocks) + self.kept.foreign_blocks < MAX_FOREIGN_BLOCKS:
                 self.foreign_blocks.append((base + first, base + last, kind))
         self._confirm_probes(candidates, base, lines, tb_lines)
+
+    def _foreign_line(self, kind: str, pid: int, lines: WindowLines, local: int) -> bool:
+        """``foreign.confirm`` of the line, remembered by its bytes (its text is theirs): a
+        Java or Go crash loop prints the same frames for every request, each a regex."""
+        raw = lines.raw(local)
+        memo = self._foreign_memo
+        got = memo.get((pid, raw))
+        if got is None:
+            got = foreign.confirm(kind, lines[local])
+            if len(raw) <= _FOREIGN_MEMO_BYTES:
+                if len(memo) >= _FOREIGN_MEMO:
+                    memo.clear()
+                memo[(pid, raw)] = got
+        return got
 
     def _candidates(self, window: bytes) -> tuple[Candidates, WindowLines]:
         """probe id -> {local line: offset} worth confirming, and the window's lines."""

@@ -49,6 +49,7 @@ class Recorder:
         self._version_lines: set[bytes | tuple[bytes]] = set()  # see Scanner._versions
         self._tb_memo = TracebackMemo()
         self._caps_memo: dict[tuple[int, str], dict[str, str] | None] = {}
+        self._foreign_memo: dict[tuple[int, bytes], bool] = {}  # see Scanner._foreign_line
 
     def _hit(self, sig: Sig, lineno: int, line: str, caps: dict[str, str] | None) -> None:
         if self._counted_only(sig.sid):

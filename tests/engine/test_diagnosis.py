@@ -81,6 +81,24 @@ def test_foreign_stack_traces_are_not_python_evidence(rules: RuleSet) -> None:
     assert report.diagnoses == []
 
 
+def test_remembered_foreign_lines_give_the_blocks_of_confirming_each(
+        rules: RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A Java crash loop prints the same frames each time: their answers are remembered by
+    # the line's bytes. Near misses (no parentheses, a Python frame, "at" in prose) too.
+    from kb_engine import matcher
+
+    frames = ["\tat com.example.Service.handle(Service.java:87)", "\tat Main.main(Main.java:5)",
+              "    at processTicks (node:internal/process/task_queues:95:5)",
+              "\tat not a frame", "    at the moment nothing", "goroutine 7 [running]:",
+              "\tat java.base/Thread.run(Unknown Source)", "INFO ok", ""]
+    rng = __import__("random").Random(9)
+    text = "\n".join(rng.choice(frames) for _ in range(6000))
+    with_memo = matcher.scan_text(rules.compiled, text).foreign_blocks
+    monkeypatch.setattr(matcher, "_FOREIGN_MEMO_BYTES", -1)  # nothing remembered
+    assert matcher.scan_text(rules.compiled, text).foreign_blocks == with_memo
+    assert len(with_memo) > 100
+
+
 def test_a_rule_that_fails_at_match_time_is_a_warning(rules: RuleSet) -> None:
     broken = RuleSet(rules.compiled)
     sigs = list(broken.compiled.sigs)
