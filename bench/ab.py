@@ -3,7 +3,9 @@
     python bench/ab.py OLD [--new TREE] [--rounds N] [--log FILE] [--rules DIR ...] [--engine]
 
 With ``--engine`` each variant is one long-lived process that loads the rules and the log
-once and times ``RuleSet.diagnose`` on it each round: the engine alone, without the
+once and times ``RuleSet.diagnose`` on it each round (in 1 MiB chunks, as ``kb diagnose``
+reads it; before 2026-11-28 23:10 the whole log went in as one bytes object, which the
+engine scans as one window): the engine alone, without the
 start-up and the reading of the log that a new process adds to every run (100 ms and more
 of noise on a 10 MB input).
 
@@ -57,10 +59,13 @@ import sys, time
 from kb_engine.loader import load_rules
 rules = load_rules([sys.argv[1]], include_bundled=False)
 data = open(sys.argv[2], "rb").read()
-rules.diagnose(data)
+# 1 MiB chunks, as `kb diagnose` reads a file (kb_cli.main.CHUNK): the engine makes windows
+# of about 2 MB from them. One bytes object of the whole log would be one window.
+chunks = [data[i:i + (1 << 20)] for i in range(0, len(data), 1 << 20)]
+rules.diagnose(iter(chunks))
 for _ in sys.stdin:
     t0 = time.perf_counter()
-    rules.diagnose(data)
+    rules.diagnose(iter(chunks))
     print(time.perf_counter() - t0, flush=True)
 """
 
