@@ -24,7 +24,8 @@ Writes into ``bench/data/`` (git-ignored):
   per request from Debian's system Python: a site-packages path naming no version on
   every third line), ``adv-access.log`` (an access log whose every line holds a
   ``status==200`` filter and aiohttp's ``Python/3.11`` user agent, version cues that name
-  nothing): the adversarial inputs.
+  nothing), ``adv-java.log`` (a Java service's 60-frame stack trace with its cause, once
+  per request): the adversarial inputs.
 - ``tb300.log``: a 300-line pasted traceback, produced by really running Python code.
 
 Signatures are built from small token trees so that each one renders to RE2 (for the
@@ -57,7 +58,8 @@ PACK_SIZES = (1000, 5000)
 LOG_SIZES = {"1m": 1 * MB, "10m": 10 * MB, "100m": 100 * MB}
 QUICK_LOG_SIZES = {"1m": 1 * MB, "10m": 10 * MB}
 ADV_NAMES = ("adv-longline", "adv-repeat", "adv-chars", "adv-crashloop",
-             "adv-ciprefix", "adv-headers", "adv-warnings", "adv-access")  # + "-1m" / "-10m"
+             "adv-ciprefix", "adv-headers", "adv-warnings", "adv-access",
+             "adv-java")  # + "-1m" / "-10m"
 # A real traceback (captured from FastAPI and SQLAlchemy for a bundled rule) for the crash loop.
 CRASH_SAMPLE = (HERE.parent / "rules" / "fastapi"
                 / "fastapi-dependencies.sync-db-in-async-endpoint.pos.incident.log")
@@ -950,6 +952,30 @@ def write_adversarial(pages: list[PageSpec], dest: Path, size: int, seed: int = 
     out["adv-access"] = dest / "adv-access.log"
     data = ("\n".join(lines) + "\n").encode("utf-8")[:size]
     out["adv-access"].write_bytes(data[: data.rfind(b"\n") + 1])
+
+    # 8. A Java service's crash loop: the same 60-frame stack trace, with its cause, for
+    #    every request (kb marks such blocks foreign: they are no Python evidence).
+    chunks = []
+    n = k = 0
+    while n < size:
+        t = f"2026-11-28 10:{k // 60 % 60:02d}:{k % 60:02d}.{k % 1000:03d}"
+        chunk = "\n".join([
+            f"{t} ERROR [http-nio-8080-exec-{k % 9}] o.a.c.c.C.[.[.[/].[dispatcherServlet] :"
+            " Servlet.service() threw exception",
+            'java.lang.NullPointerException: Cannot invoke "String.length()" because "s" is'
+            " null",
+            *(f"\tat com.example.orders.Service{j}.handle(Service{j}.java:{j * 7 + 3})"
+              for j in range(40)),
+            "Caused by: java.io.IOException: Broken pipe",
+            *(f"\tat org.apache.catalina.core.Frame{j}.run(Frame{j}.java:{j + 100})"
+              for j in range(20)),
+            "\t... 12 more"])
+        chunks.append(chunk)
+        n += len(chunk) + 1
+        k += 1
+    out["adv-java"] = dest / "adv-java.log"
+    data = ("\n".join(chunks) + "\n").encode("utf-8")[:size]
+    out["adv-java"].write_bytes(data[: data.rfind(b"\n") + 1])
     return out
 
 

@@ -104,15 +104,24 @@ class Scanner(Recorder):
             if tb:
                 tb_lines.add(tb.first_line, tb.last_line)
                 self._add_traceback(tb, base, lines)
+        self._foreign(candidates, base, lines, tb_lines)
+        self._confirm_probes(candidates, base, lines, tb_lines)
+
+    def _foreign(self, candidates: Candidates, base: int, lines: WindowLines,
+                 tb_lines: LineSpans) -> None:
+        """Foreign stack blocks (Java, Go, Node, Rust) among the candidates of their probes,
+        which it takes out. Once MAX_FOREIGN_BLOCKS are kept no block is added, so their
+        lines are not read (a Java crash loop has one block a request)."""
+        room = len(self.foreign_blocks) + self.kept.foreign_blocks < MAX_FOREIGN_BLOCKS
         marks: dict[int, str] = {}
         for kind, pid in BUILTIN_FOREIGN.items():
-            for local in candidates.pop(pid, {}):
+            for local in candidates.pop(pid, {}) if room else ():
                 if local not in tb_lines and self._foreign_line(kind, pid, lines, local):
                     marks[local] = kind
+            candidates.pop(pid, None)
         for first, last, kind in foreign.blocks(marks, lines):
             if len(self.foreign_blocks) + self.kept.foreign_blocks < MAX_FOREIGN_BLOCKS:
                 self.foreign_blocks.append((base + first, base + last, kind))
-        self._confirm_probes(candidates, base, lines, tb_lines)
 
     def _foreign_line(self, kind: str, pid: int, lines: WindowLines, local: int) -> bool:
         """``foreign.confirm`` of the line, remembered by its bytes (its text is theirs): a
