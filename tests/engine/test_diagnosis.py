@@ -99,6 +99,27 @@ def test_remembered_foreign_lines_give_the_blocks_of_confirming_each(
     assert len(with_memo) > 100
 
 
+def test_foreign_blocks_past_the_cap_are_not_read(
+        rules: RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb_engine import matcher
+
+    block = "\n".join(["ERROR boom", "java.lang.IllegalStateException: x",
+                       "\tat a.B.c(B.java:1)", "\tat a.B.d(B.java:2)", "INFO ok", "INFO ok"])
+    chunks = [(block + "\n").encode()] * 40  # a window of whole blocks each (WINDOW_BYTES)
+    from kb_engine import windows
+
+    monkeypatch.setattr(windows, "WINDOW_BYTES", 100)
+    every = matcher.scan_text(rules.compiled, iter(chunks)).foreign_blocks
+    assert len(every) == 40
+    monkeypatch.setattr(matcher, "MAX_FOREIGN_BLOCKS", 3)
+    read: list[int] = []
+    original = matcher.Scanner._foreign_line
+    monkeypatch.setattr(matcher.Scanner, "_foreign_line",
+                        lambda self, *a: read.append(1) or original(self, *a))
+    assert matcher.scan_text(rules.compiled, iter(chunks)).foreign_blocks == every[:3]
+    assert len(read) < 20  # the windows after the third block are not read
+
+
 def test_a_rule_that_fails_at_match_time_is_a_warning(rules: RuleSet) -> None:
     broken = RuleSet(rules.compiled)
     sigs = list(broken.compiled.sigs)
