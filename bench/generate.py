@@ -918,48 +918,30 @@ def write_adversarial(pages: list[PageSpec], dest: Path, size: int, seed: int = 
     out["adv-headers"] = dest / "adv-headers.log"
     out["adv-headers"].write_bytes(_header_runs(random.Random(seed + 7), block, size))
 
-    # 6. A Python warning once per request, as Debian's system Python prints urllib3's:
+    # 7. A Python warning once per request, as Debian's system Python prints urllib3's:
     #    its path is a site-packages path that names no Python version, on every other line.
-    chunks = []
-    n = k = 0
-    while n < size:
+    def warning(k: int) -> str:
         t = f"2026-11-28T{k // 3600 % 24:02d}:{k // 60 % 60:02d}:{k % 60:02d}"
-        chunk = "\n".join([
+        return "\n".join([
             f"{t}.000Z INFO 10.0.{k % 250}.7 GET /api/orders/{k} 200 {k % 90}ms",
             "/usr/lib/python3/dist-packages/urllib3/connectionpool.py:1045: "
             "InsecureRequestWarning: Unverified HTTPS request is being made to host "
             "'api.internal'. Adding certificate verification is strongly advised. See: "
             "https://urllib3.readthedocs.io/en/1.26.x/advanced-usage.html#ssl-warnings",
             "  warnings.warn("])
-        chunks.append(chunk)
-        n += len(chunk) + 1
-        k += 1
-    out["adv-warnings"] = dest / "adv-warnings.log"
-    data = ("\n".join(chunks) + "\n").encode("utf-8")[:size]
-    out["adv-warnings"].write_bytes(data[: data.rfind(b"\n") + 1])
 
-    # 7. An access log whose every line holds version cues that name nothing: a filter
+    # 8. An access log whose every line holds version cues that name nothing: a filter
     #    with "==" and the user agent of aiohttp's client ("Python/3.11 aiohttp/3.9.5").
-    lines = []
-    n = k = 0
-    while n < size:
-        line = (f'10.0.{k % 250}.{k % 7} - - [28/Nov/2026:10:{k // 60 % 60:02d}:{k % 60:02d}'
+    def access(k: int) -> str:
+        return (f'10.0.{k % 250}.{k % 7} - - [28/Nov/2026:10:{k // 60 % 60:02d}:{k % 60:02d}'
                 f' +0000] "GET /api/orders?filter=status==2{k % 10}0&page={k} HTTP/1.1" 200'
                 f' {k % 900} "-" "Python/3.11 aiohttp/3.9.5"')
-        lines.append(line)
-        n += len(line) + 1
-        k += 1
-    out["adv-access"] = dest / "adv-access.log"
-    data = ("\n".join(lines) + "\n").encode("utf-8")[:size]
-    out["adv-access"].write_bytes(data[: data.rfind(b"\n") + 1])
 
-    # 8. A Java service's crash loop: the same 60-frame stack trace, with its cause, for
+    # 9. A Java service's crash loop: the same 60-frame stack trace, with its cause, for
     #    every request (kb marks such blocks foreign: they are no Python evidence).
-    chunks = []
-    n = k = 0
-    while n < size:
+    def java(k: int) -> str:
         t = f"2026-11-28 10:{k // 60 % 60:02d}:{k % 60:02d}.{k % 1000:03d}"
-        chunk = "\n".join([
+        return "\n".join([
             f"{t} ERROR [http-nio-8080-exec-{k % 9}] o.a.c.c.C.[.[.[/].[dispatcherServlet] :"
             " Servlet.service() threw exception",
             'java.lang.NullPointerException: Cannot invoke "String.length()" because "s" is'
@@ -970,13 +952,25 @@ def write_adversarial(pages: list[PageSpec], dest: Path, size: int, seed: int = 
             *(f"\tat org.apache.catalina.core.Frame{j}.run(Frame{j}.java:{j + 100})"
               for j in range(20)),
             "\t... 12 more"])
-        chunks.append(chunk)
-        n += len(chunk) + 1
-        k += 1
-    out["adv-java"] = dest / "adv-java.log"
-    data = ("\n".join(chunks) + "\n").encode("utf-8")[:size]
-    out["adv-java"].write_bytes(data[: data.rfind(b"\n") + 1])
+
+    for name, record in (("adv-warnings", warning), ("adv-access", access), ("adv-java", java)):
+        out[name] = dest / f"{name}.log"
+        out[name].write_bytes(_records(size, record))
     return out
+
+
+def _records(size: int, record: Callable[[int], str]) -> bytes:
+    """``record(0)``, ``record(1)``, ... a line (or lines) each, until ``size`` bytes, cut
+    after the last whole line."""
+    parts: list[str] = []
+    n = k = 0
+    while n < size:
+        text = record(k)
+        parts.append(text)
+        n += len(text) + 1
+        k += 1
+    data = ("\n".join(parts) + "\n").encode("utf-8")[:size]
+    return data[: data.rfind(b"\n") + 1]
 
 
 def _header_runs(r: random.Random, block: str, size: int) -> bytes:
