@@ -19,6 +19,7 @@ WINDOW_BYTES = 2 * 1024 * 1024
 MAX_LINE_BYTES = 64 * 1024
 # A traceback whose header is this near a window's end starts the next window instead.
 _KEEP_BACK = 64 * 1024
+_PIECE = 1 << 20  # the most of one chunk a window takes in at a time (see _pieces)
 # Lines read in order are decoded a batch at a time, from this many bytes up to that many.
 _BATCH_MIN = 1024
 _BATCH_MAX = 32 * 1024
@@ -36,7 +37,7 @@ def windows(chunks: Iterable[bytes]) -> Iterator[bytes]:
     parts: list[bytes] = []
     size = 0
     skipping = False  # inside a line already longer than any window: drop until it ends
-    for chunk in chunks:
+    for chunk in _pieces(chunks):
         if skipping:
             end = _line_end(chunk)
             if end < 0:
@@ -71,6 +72,18 @@ def windows(chunks: Iterable[bytes]) -> Iterator[bytes]:
         pending = pending[:-2] if pending.endswith(b"\r\n") else pending[:-1]
     if pending:
         yield cap_long_lines(clean_bytes(pending))
+
+
+def _pieces(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The chunks, a big one _PIECE bytes at a time: windows are cut where a chunk ends, so
+    a 100 MB bytes object given at once would be one 100 MB window (``kb diagnose`` reads
+    1 MiB chunks; a library caller may pass the whole log)."""
+    for chunk in chunks:
+        if len(chunk) <= _PIECE:
+            yield chunk
+        else:
+            for i in range(0, len(chunk), _PIECE):
+                yield chunk[i:i + _PIECE]
 
 
 def _bytes_of(pieces: list[bytes], start: int, end: int) -> bytes:

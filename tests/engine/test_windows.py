@@ -163,3 +163,12 @@ def test_a_window_cut_from_its_chunks_equals_the_cut_of_the_joined_window() -> N
         end = rng.randrange(0, len(data) + 1)
         after = rng.choice([b"", b"rest\n", header])
         assert _split_window(pieces, end, after) == _split_reference(data[:end], after)
+
+
+def test_one_big_bytes_object_is_cut_into_windows_as_its_pieces_are() -> None:
+    lines = [b"line %d " % i + b"Traceback (most recent call last):" * (i % 97 == 0)
+             + b"y" * (i % 300) for i in range(40_000)]
+    data = b"\n".join(lines) + b"\n"
+    whole = list(windows([data]))
+    assert whole == list(windows(_stream(data, 1 << 20)))
+    assert len(whole) > 2 and max(map(len, whole)) < 2 * WINDOW_BYTES
