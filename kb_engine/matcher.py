@@ -77,7 +77,7 @@ class Scanner(Recorder):
                     self.first_error = (base + local, lines[local][:MAX_EVIDENCE_TEXT])
                     break
         tb_lines = LineSpans()
-        copies: list[tuple[int, int]] = []  # tracebacks the memo copied: lines read before
+        copies = LineSpans()  # tracebacks the memo copied: lines read before
         heads = headers_to_parse(window, candidates.pop(PROBE_TB_HEADER, {}), len(lines))
         for local in heads:
             if local in tb_lines:  # past MAX_TRACEBACKS still parsed: hits, not kept
@@ -89,7 +89,7 @@ class Scanner(Recorder):
             if block is not None:  # a copy: the block's traceback, lines from 0
                 first, last = first + local, last + local
                 if block.same_versions:  # its lines name what lines read before named
-                    copies.append((first, last))
+                    copies.add(first, last)
                 self._add_copy(tb, block, local, base, lines)
             else:
                 self._add_traceback(tb, base, lines)
@@ -115,10 +115,12 @@ class Scanner(Recorder):
         room = len(self.foreign_blocks) + self.kept.foreign_blocks < MAX_FOREIGN_BLOCKS
         marks: dict[int, str] = {}
         for kind, pid in BUILTIN_FOREIGN.items():
-            for local in candidates.pop(pid, {}) if room else ():
+            found = candidates.pop(pid, {})
+            if not room:
+                continue
+            for local in found:
                 if local not in tb_lines and self._foreign_line(kind, pid, lines, local):
                     marks[local] = kind
-            candidates.pop(pid, None)
         for first, last, kind in foreign.blocks(marks, lines):
             if len(self.foreign_blocks) + self.kept.foreign_blocks < MAX_FOREIGN_BLOCKS:
                 self.foreign_blocks.append((base + first, base + last, kind))

@@ -14,38 +14,16 @@ never read.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from heapq import merge
 
+from .linespans import LineSpans
 from .speedups import newlines
 from .versions import MAX_VERSIONS, PYTHON_NAMING, STAMP, VERSION_CUE, find_versions
 from .windows import WindowLines
 
 # Version lines already read, kept if short: find_versions only adds what is new.
 _SEEN_MAX, _SEEN_BYTES = 4096, 1024
-
-
-def outside(where: list[int], spans: list[tuple[int, int]]) -> Iterator[int]:
-    """The lines of ``where`` (ascending) in none of ``spans`` (ascending, disjoint): a
-    slice between spans, two bisections a span (a crash loop's copies hold thousands of
-    version lines)."""
-    at = 0
-    for first, last in spans:
-        stop = bisect_left(where, first, at)
-        yield from where[at:stop]
-        at = bisect_right(where, last, stop)
-    yield from where[at:]
-
-
-def _outside_ordered(lines: Iterable[int], spans: list[tuple[int, int]]) -> Iterator[int]:
-    """``outside`` for lines given one by one, ascending."""
-    k = 0
-    for line in lines:
-        while k < len(spans) and spans[k][1] < line:
-            k += 1
-        if k == len(spans) or line < spans[k][0]:
-            yield line
 
 
 def python_lines(lines: WindowLines, first: int, versions: dict[str, str]) -> Iterator[int]:
@@ -70,22 +48,23 @@ def python_lines(lines: WindowLines, first: int, versions: dict[str, str]) -> It
                  for m, search in zip(found, searches, strict=True)]
 
 
-def read_versions(lines: WindowLines, where: list[int], sites: Iterable[int],
-                  copies: list[tuple[int, int]], versions: dict[str, str],
+def read_versions(lines: WindowLines, where: list[int], python_cues: Iterable[int],
+                  copies: LineSpans, versions: dict[str, str],
                   seen: set[bytes | tuple[bytes]]) -> None:
     """Add to ``versions`` what the lines ``where`` (ascending) name, and the lines that
-    may name Python's version from the first of ``sites`` (``python_lines``). find_versions
-    only adds names it has not seen, the first line naming one winning: a line the same as
-    one read before adds nothing, whether inside a traceback the memo copied (``copies``,
-    ascending spans of lines) or in ``seen`` (lines read before, kept by their bytes)."""
+    may name Python's version from the first of ``python_cues`` (``python_lines``).
+    find_versions only adds names it has not seen, the first line naming one winning: a
+    line the same as one read before adds nothing, whether inside a traceback the memo
+    copied (``copies``) or in ``seen`` (lines read before, kept by their bytes)."""
     if len(versions) >= MAX_VERSIONS:  # full: no line can add a name
         return
-    order: Iterator[int] = outside(where, copies)
-    first = min(sites, default=None)
+    order: Iterable[int] = where
+    first = min(python_cues, default=None)
     if first is not None and "python" not in versions:
-        order = _unique(merge(order, _outside_ordered(python_lines(lines, first, versions),
-                                                      copies)))
+        order = _unique(merge(where, python_lines(lines, first, versions)))
     for local in order:
+        if local in copies:
+            continue
         raw = lines.raw(local)
         if VERSION_CUE.search(raw) is None:  # "== == ==" noise: nothing to decode
             continue
@@ -108,4 +87,4 @@ def _unique(lines: Iterable[int]) -> Iterator[int]:
             last = line
 
 
-__all__ = ["outside", "python_lines", "read_versions"]
+__all__ = ["python_lines", "read_versions"]

@@ -66,7 +66,7 @@ def test_names_and_versions_past_their_lengths_are_not_read() -> None:
 def test_version_lines_inside_copied_tracebacks_are_skipped_by_span() -> None:
     import random
 
-    from kb_engine.versionlines import outside
+    from kb_engine.linespans import LineSpans
 
     rng = random.Random(3)
     for _ in range(500):
@@ -74,7 +74,10 @@ def test_version_lines_inside_copied_tracebacks_are_skipped_by_span() -> None:
         cuts = sorted(rng.sample(range(300), 2 * rng.randrange(0, 12)))
         spans = [(cuts[k], cuts[k + 1]) for k in range(0, len(cuts), 2)]
         expected = [w for w in where if not any(a <= w <= b for a, b in spans)]
-        assert list(outside(where, spans)) == expected
+        copies = LineSpans()
+        for first, last in spans:
+            copies.add(first, last)
+        assert [w for w in where if w not in copies] == expected
 
 
 def test_a_line_the_byte_cue_skips_names_no_version() -> None:
